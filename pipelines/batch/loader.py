@@ -1,0 +1,259 @@
+"""The batch load every SQL source shares: plan in one snapshot, extract with Beam, commit.
+
+1. Plan (launcher): open the source's snapshot, describe each table from the catalog,
+   freeze its cursor window, split it into partitions.
+2. Extract (Beam, locally or on Dataflow): every partition is read in that snapshot and
+   staged as Parquet (``ExtractToStaging``).
+3. Commit (launcher): per table, one load of the staged files, the rows-read check, the
+   run audit and the watermark, in one warehouse transaction. A table that fails leaves
+   its raw table and watermark as they were; the others still commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.runner import PipelineState
+
+from pipelines.batch import staging
+from pipelines.batch.transforms import ExtractToStaging
+from pipelines.catalogue import Catalogue, TableConfig
+from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
+from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location
+from pipelines.schema import arrow_schema
+from pipelines.sources.base import Partition, SourceTable, Window
+from pipelines.warehouse import Warehouse, open_warehouse
+from pipelines.warehouse.base import LoadRequest
+
+log = logging.getLogger(__name__)
+
+
+class Snapshot(Protocol):
+    """What a source offers the loader while its snapshot is open (see sources/postgres.py)."""
+
+    def table(self, qualified: str) -> SourceTable: ...
+
+    def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str: ...
+
+    def plan(self, table: SourceTable, window: Window, arrow_schema, stage_prefix: str,
+             rows_per_partition: int, max_partitions: int) -> list[Partition]: ...
+
+    def reader(self): ...
+
+
+@dataclass
+class TablePlan:
+    config: TableConfig
+    table: SourceTable
+    window: Window
+    new_watermark: str | None
+    partitions: list[Partition]
+    stage_prefix: str
+    target_table: str
+
+
+@dataclass
+class TableOutcome:
+    source_table: str
+    target: str
+    rows: int
+    bytes: int
+    partitions: int
+    seconds: float
+    error: str | None = None
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _parse_bound(value: str, column_type: str, option: str) -> str:
+    """Normalise a --start/--end value for the cursor's type (naive timestamps are UTC)."""
+    if column_type == "INT64":
+        try:
+            return str(int(value))
+        except ValueError as exc:
+            raise ConfigError(f"bad {option} {value!r}: the cursor is an integer") from exc
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"bad {option} {value!r}: expected an ISO 8601 date or timestamp") from exc
+    if column_type == "TIMESTAMP":
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc).isoformat()
+    if column_type == "DATE":
+        return parsed.date().isoformat()
+    return parsed.replace(tzinfo=None).isoformat()
+
+
+def _later(a: str | None, b: str | None, column_type: str) -> str | None:
+    if a is None or b is None:
+        return a or b
+    key = int if column_type == "INT64" else datetime.fromisoformat
+    return a if key(a) >= key(b) else b
+
+
+def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOptions, watermark: str | None,
+                  snapshot: Snapshot, lag: timedelta) -> tuple[Window, str | None]:
+    """This run's window and the watermark it moves to once committed."""
+    cursor = config.cursor
+    if cursor is None:
+        if opts.start or opts.end:
+            raise ConfigError(f"--start/--end given but {table.qualified} has no cursor column in the catalogue")
+        return Window(None, None, None), None
+    if cursor not in table.schema.names:
+        raise ConfigError(f"catalogue cursor {cursor!r} is not a column of {table.qualified}")
+    column_type = table.schema.column(cursor).type
+    end = _parse_bound(opts.end, column_type, "--end") if opts.end else snapshot.window_end(table, cursor, lag)
+    if opts.full_refresh:
+        return Window(cursor, None, end, full_refresh=True), _later(watermark, end, column_type)
+    start = _parse_bound(opts.start, column_type, "--start") if opts.start else watermark
+    if opts.start and _later(start, end, column_type) == start:
+        raise ConfigError(f"--start {opts.start} is not before the window end {end}")
+    if start is not None and _later(start, end, column_type) == start:
+        end = start  # the lag keeps the window shut for now: an empty run, nothing moves
+    return Window(cursor, start, end), _later(watermark, end, column_type)
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """A pipeline's identity: its catalogue, its snapshot factory and its default source."""
+
+    catalogue: str
+    open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
+    default_source_url: object  # callable() -> str, the local stack
+
+
+def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOutcome]:
+    argv = list(argv or [])
+    options = PipelineOptions(argv)
+    opts = options.view_as(BatchLoadOptions)
+    apply_runner_defaults(options, argv)
+    from pipelines.local import stack
+
+    catalogue = Catalogue.load(opts.catalogue or source.catalogue)
+    warehouse = open_warehouse(opts.warehouse or stack.default_warehouse_url())
+    stage_root = staging_location(options) or stack.default_staging_location()
+    warehouse.check()
+    warehouse.ensure_ops()
+    names = [t.strip() for t in opts.tables.split(",") if t.strip()] if opts.tables else catalogue.names()
+    if not names:
+        raise ConfigError("no tables to load: pass --tables or list them in the catalogue")
+    lag = timedelta(seconds=opts.lag_seconds if opts.lag_seconds is not None else catalogue.lag_seconds)
+    started_at = datetime.now(timezone.utc)
+    run_id = opts.run_id or new_run_id(started_at)
+    run_prefix = staging.join(stage_root, run_id)
+    source_url = opts.source_url or source.default_source_url()
+    log.info("run %s: %d table(s) from %s into %s, staging %s", run_id, len(names), source.catalogue,
+             warehouse.describe(), run_prefix)
+
+    with source.open_snapshot(source_url, opts) as snapshot:
+        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag) for name in names]
+        warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
+        partitions = [part for p in plans for part in p.partitions]
+        try:
+            _extract(options, partitions, snapshot.reader(), opts.staging_compression)
+        except BaseException as exc:
+            message = _beam_error(exc)
+            warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "failed", message) for p in plans])
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise PipelineError(f"extraction failed, nothing loaded: {message}") from exc
+
+    outcomes = [_commit_table(warehouse, catalogue, plan, run_id, started_at) for plan in plans]
+    failed = [o for o in outcomes if o.error]
+    if not failed:
+        staging.delete_prefix(run_prefix)
+    total_rows = sum(o.rows for o in outcomes if not o.error)
+    elapsed = (datetime.now(timezone.utc) - started_at).total_seconds()
+    log.info("run %s: %d of %d tables loaded, %s rows in %.1fs (%s rows/s)", run_id, len(outcomes) - len(failed),
+             len(outcomes), f"{total_rows:,}", elapsed, f"{total_rows / max(elapsed, 1e-9):,.0f}")
+    if failed:
+        raise PartialFailure(f"{len(failed)} of {len(outcomes)} tables failed: " + "; ".join(
+            f"{o.source_table}: {o.error}" for o in failed) + f" (staged files kept under {run_prefix})")
+    return outcomes
+
+
+def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: BatchLoadOptions,
+                warehouse: Warehouse, run_prefix: str, lag: timedelta) -> TablePlan:
+    table = snapshot.table(name)
+    config = catalogue.get(table.qualified)
+    watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
+    window, new_watermark = decide_window(config, table, opts, watermark, snapshot, lag)
+    target_table = table.name.lower()
+    prefix = staging.join(run_prefix, catalogue.dataset, target_table)
+    schema = arrow_schema(table.schema, warehouse.max_decimal_precision)
+    partitions = snapshot.plan(table, window, schema, prefix, opts.rows_per_partition, opts.max_partitions)
+    log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
+             len(partitions), window.describe())
+    return TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
+
+
+def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str) -> None:
+    pipeline = beam.Pipeline(options=options)
+    _ = pipeline | "ExtractToStaging" >> ExtractToStaging(partitions, reader, compression)
+    result = pipeline.run()
+    state = result.wait_until_finish()
+    if state not in (PipelineState.DONE, None):
+        raise PipelineError(f"Beam pipeline ended in state {state}")
+
+
+def _beam_error(exc: BaseException) -> str:
+    """Beam wraps a worker's exception in pages of traceback: find the original message."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, PipelineError):
+            return one_line(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    for marker in ("SourceError: ", "PipelineError: ", "WarehouseError: "):
+        if marker in text:
+            return one_line(Exception(text.rsplit(marker, 1)[1]))
+    return f"{type(exc).__name__}: {one_line(exc)}"
+
+
+def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, run_id: str,
+                  started_at: datetime) -> TableOutcome:
+    began = time.monotonic()
+    source_table = plan.table.qualified
+    target = f"{catalogue.dataset}.{plan.target_table}"
+    try:
+        files = staging.read_manifests(plan.stage_prefix, len(plan.partitions))
+        request = LoadRequest(
+            pipeline=catalogue.pipeline, run_id=run_id, source_table=source_table, dataset=catalogue.dataset,
+            table=plan.target_table, schema=plan.table.schema, files=tuple(f.path for f in files),
+            rows_read=sum(f.rows for f in files), bytes_staged=sum(f.bytes for f in files),
+            partitions=len(files), window=plan.window, new_watermark=plan.new_watermark,
+            started_at=started_at, loaded_at=datetime.now(timezone.utc),
+            partition_by=plan.config.partition_by, cluster_by=plan.config.cluster_by,
+        )
+        rows = warehouse.load(request)
+    except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
+        message = one_line(exc)
+        log.error("%s -> %s: FAILED, nothing committed: %s", source_table, target, message)
+        warehouse.record_runs([_run_row(run_id, catalogue, plan, started_at, "failed", message)])
+        return TableOutcome(source_table, target, 0, 0, len(plan.partitions), time.monotonic() - began, message)
+    seconds = time.monotonic() - began
+    log.info("%s -> %s: %s rows, %d partition(s), %.1f MB staged, committed in %.1fs; window %s; watermark %s",
+             source_table, target, f"{rows:,}", request.partitions, request.bytes_staged / 1e6, seconds,
+             plan.window.describe(), plan.new_watermark or "-")
+    return TableOutcome(source_table, target, rows, request.bytes_staged, request.partitions, seconds)
+
+
+def _run_row(run_id: str, catalogue: Catalogue, plan: TablePlan, started_at: datetime, status: str,
+             error: str | None = None) -> dict:
+    return {
+        "run_id": run_id, "pipeline": catalogue.pipeline, "table_name": plan.table.qualified,
+        "target_table": f"{catalogue.dataset}.{plan.target_table}", "window_start": plan.window.start,
+        "window_end": plan.window.end, "partitions": len(plan.partitions), "rows_read": None,
+        "rows_loaded": None, "bytes_staged": None, "status": status, "error": error,
+        "started_at": started_at, "ended_at": None if status == "running" else datetime.now(timezone.utc),
+    }

@@ -1,0 +1,59 @@
+"""Table catalogues: which tables a pipeline loads and how (data, not code).
+
+A catalogue is a YAML file in ``pipelines/catalogues/``; see ``production.yaml`` for the
+fields. A table the catalogue does not list still loads, as a full snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from pipelines.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    name: str  # schema.table as the source names it
+    cursor: str | None = None
+    partition_by: str | None = None
+    cluster_by: tuple[str, ...] = ()
+    listed: bool = True
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    pipeline: str
+    dataset: str
+    lag_seconds: int
+    tables: dict[str, TableConfig]
+
+    @classmethod
+    def load(cls, name_or_path: str) -> Catalogue:
+        path = Path(name_or_path)
+        if path.suffix in (".yaml", ".yml") and path.exists():
+            text = path.read_text()
+        else:
+            try:
+                text = resources.files("pipelines.catalogues").joinpath(f"{name_or_path}.yaml").read_text()
+            except FileNotFoundError as exc:
+                raise ConfigError(f"unknown table catalogue {name_or_path!r}") from exc
+        data = yaml.safe_load(text)
+        tables = {}
+        for name, cfg in (data.get("tables") or {}).items():
+            cfg = cfg or {}
+            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by"}
+            if unknown:
+                raise ConfigError(f"catalogue {name_or_path}: table {name}: unknown keys {sorted(unknown)}")
+            tables[name.lower()] = TableConfig(name, cfg.get("cursor"), cfg.get("partition_by"),
+                                               tuple(cfg.get("cluster_by") or ()))
+        return cls(data["pipeline"], data["dataset"], int(data.get("lag_seconds", 0)), tables)
+
+    def get(self, qualified: str) -> TableConfig:
+        return self.tables.get(qualified.lower(), TableConfig(qualified, listed=False))
+
+    def names(self) -> list[str]:
+        return [t.name for t in self.tables.values()]

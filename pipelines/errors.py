@@ -1,0 +1,56 @@
+"""Errors a person can act on, and the one-line exit every entry point shares."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class PipelineError(Exception):
+    """A failure with a message that names the problem; printed as one line."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """Bad command line or configuration (bad URL, unknown table, password in argv)."""
+
+    exit_code = 2
+
+
+class SourceError(PipelineError):
+    """The source cannot be read: unreachable, wrong credentials, missing table."""
+
+
+class WarehouseError(PipelineError):
+    """The warehouse refused a load or cannot be reached."""
+
+
+class PartialFailure(PipelineError):
+    """Some tables or files failed while the others loaded; the summary says which."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's text, without driver noise."""
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.splitlines()[0].split())
+
+
+def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None = None) -> int:
+    """Run an entry point; turn any failure into ``error: ...`` on stderr and an exit status."""
+    try:
+        run(argv)
+    except PipelineError as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was committed for tables that had not finished", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence prints one line, logs the rest
+        log.debug("unexpected failure", exc_info=True)
+        print(f"error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,81 @@
+"""Pipeline options shared by the batch loaders, and the runner defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    GoogleCloudOptions,
+    PipelineOptions,
+    SetupOptions,
+    StandardOptions,
+)
+
+SETUP_PY = Path(__file__).resolve().parent.parent / "setup.py"
+
+
+class BatchLoadOptions(PipelineOptions):
+    """Options of ``python -m pipelines.batch.<source>`` (see DESIGN.md 4.2).
+
+    ``--staging_location`` is Beam's own option (``GoogleCloudOptions``): the staged Parquet
+    files go under it, next to the packages Dataflow stages there. Read it with
+    :func:`staging_location`.
+    """
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--source_url", help="source database URL, without password "
+                            "(default: the local stack)")
+        parser.add_argument("--tables", help="comma-separated schema.table list (default: the catalogue)")
+        parser.add_argument("--warehouse", help="duckdb:///path/file.duckdb or bigquery://PROJECT "
+                            "(default: the local DuckDB warehouse)")
+        parser.add_argument("--start", help="window start (inclusive), ISO 8601; default: the watermark")
+        parser.add_argument("--end", help="window end (exclusive), ISO 8601; default: snapshot time - lag")
+        parser.add_argument("--full_refresh", action="store_true", default=False,
+                            help="reload every row; replaces the raw table's rows")
+        parser.add_argument("--lag_seconds", type=int, default=None,
+                            help="how far behind the snapshot clock a window ends, for late commits "
+                            "(default: the catalogue's)")
+        parser.add_argument("--source_password_env", default="PGPASSWORD",
+                            help="environment variable holding the source password")
+        parser.add_argument("--source_password_secret", default=None,
+                            help="Secret Manager secret holding the source password "
+                            "(projects/P/secrets/S[/versions/V]); read by the workers")
+        parser.add_argument("--rows_per_partition", type=int, default=500_000,
+                            help="target rows per parallel read")
+        parser.add_argument("--max_partitions", type=int, default=64,
+                            help="most parallel reads per table")
+        parser.add_argument("--staging_compression", default="snappy",
+                            choices=["none", "snappy", "zstd", "lz4", "gzip"])
+        parser.add_argument("--catalogue", default=None, help="table catalogue name or YAML path")
+        parser.add_argument("--run_id", default=None, help="run id (default: generated)")
+
+
+def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:
+    """Locally: the in-process FnApiRunner, one thread per core. On Dataflow: our setup.py.
+
+    Naming the local runner avoids Beam 2.77's DirectRunner trying to download Prism.
+    Threads, not processes: reads and Parquet writes run in C++ without the GIL, and
+    worker processes would each pay Beam's import time.
+    """
+    standard = options.view_as(StandardOptions)
+    given = " ".join(argv)
+    if standard.runner in (None, "DirectRunner"):
+        standard.runner = "FnApiRunner"
+    if standard.runner == "FnApiRunner":
+        direct = options.view_as(DirectOptions)
+        if "--direct_num_workers" not in given:
+            direct.direct_num_workers = os.cpu_count() or 1
+        if "--direct_running_mode" not in given:
+            direct.direct_running_mode = "multi_threading"
+    if standard.runner == "DataflowRunner":
+        setup = options.view_as(SetupOptions)
+        if not setup.setup_file and not setup.requirements_file and SETUP_PY.exists():
+            setup.setup_file = str(SETUP_PY)
+
+
+def staging_location(options: PipelineOptions) -> str | None:
+    """``--staging_location``: a local folder or a gs:// prefix."""
+    return options.view_as(GoogleCloudOptions).staging_location

@@ -1,0 +1,86 @@
+"""What every SQL source gives the batch loader: tables, a frozen snapshot, partitions.
+
+A source (PostgreSQL now, Oracle for the ERP) plans work in the launcher and reads it on
+the workers. Everything here is plain data so Beam can ship it to Dataflow workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from pipelines.schema import TableSchema
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A source table as its catalog describes it."""
+
+    schema_name: str
+    name: str
+    schema: TableSchema
+    select_exprs: tuple[str, ...]  # one SQL expression per column, in schema order
+    estimated_rows: int
+    pages: int  # size in storage units the source partitions by (PostgreSQL pages)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema_name}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The cursor window [start, end) a run reads; ``start=None`` reads from the beginning.
+
+    ``column=None`` means the table has no cursor: the whole snapshot is read and replaces
+    the raw table.
+    """
+
+    column: str | None
+    start: str | None
+    end: str | None
+    full_refresh: bool = False
+
+    @property
+    def replaces_everything(self) -> bool:
+        return self.column is None or self.full_refresh
+
+    def describe(self) -> str:
+        if self.column is None:
+            return "full snapshot (no cursor column)"
+        if self.full_refresh:
+            return f"full refresh, {self.column} < {self.end}"
+        return f"{self.column} in [{self.start or '-inf'}, {self.end})"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One unit of parallel reading: a statement every worker runs in the same snapshot."""
+
+    source_table: str
+    index: int
+    count: int
+    sql: str
+    arrow_schema: pa.Schema
+    stage_prefix: str  # where this table's staged files go: <staging>/<run>/<dataset>/<table>
+
+    @property
+    def label(self) -> str:
+        return f"{self.source_table} part {self.index + 1}/{self.count}"
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.stage_prefix}/part-{self.index:05d}-of-{self.count:05d}"
+
+
+class PartitionReader(Protocol):
+    """Runs on workers: reads one partition as Arrow record batches."""
+
+    def setup(self) -> None: ...
+
+    def read(self, partition: Partition) -> Iterator[pa.RecordBatch]: ...
+
+    def teardown(self) -> None: ...

@@ -1,0 +1,340 @@
+"""PostgreSQL as a batch source: catalog, one exported snapshot, ctid partitions, Arrow reads.
+
+The launcher opens a REPEATABLE READ transaction and exports its snapshot
+(``pg_export_snapshot()``); every partition reader, on any worker, starts its own
+transaction with ``SET TRANSACTION SNAPSHOT`` on that id. All partitions therefore see the
+database at one instant: a row updated while the run goes on is read once, in its
+before-state, and its new version lands with the next run. The exporting transaction
+stays open until the last reader has started, i.e. for the duration of the pipeline.
+
+Reads go through ADBC's PostgreSQL driver (binary COPY decoded in C++ into Arrow).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pyarrow as pa
+
+from pipelines.errors import SourceError, one_line
+from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
+from pipelines.secrets import Credentials, redact
+from pipelines.sources.arrow import conform
+from pipelines.sources.base import Partition, SourceTable, Window
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 5.0
+
+# PostgreSQL type name -> (BigQuery type, SQL cast applied in the SELECT or "")
+_SCALARS: dict[str, tuple[str, str]] = {
+    "int2": ("INT64", ""), "int4": ("INT64", ""), "int8": ("INT64", ""), "oid": ("INT64", ""),
+    "float4": ("FLOAT64", ""), "float8": ("FLOAT64", ""),
+    "bool": ("BOOL", ""),
+    "text": ("STRING", ""), "varchar": ("STRING", ""), "bpchar": ("STRING", ""),
+    "name": ("STRING", ""), "char": ("STRING", ""), "citext": ("STRING", "::text"),
+    "bytea": ("BYTES", ""),
+    "date": ("DATE", ""), "time": ("TIME", ""),
+    "timestamp": ("DATETIME", ""), "timestamptz": ("TIMESTAMP", ""),
+    "json": ("JSON", ""), "jsonb": ("JSON", ""),
+    "uuid": ("STRING", "::text"),
+    # numeric is sent as text and parsed into an exact Arrow decimal: PostgreSQL formats
+    # it faster than the driver decodes the binary form.
+    "numeric": ("NUMERIC", "::text"),
+}
+
+
+def _numeric_typmod(typmod: int) -> tuple[int | None, int | None]:
+    if typmod < 0:
+        return None, None
+    value = typmod - 4
+    precision = (value >> 16) & 0xFFFF
+    scale = value & 0x7FF
+    if scale & 0x400:  # PostgreSQL 15+ allows negative scale, stored as 11-bit two's complement
+        scale -= 0x800
+    return precision, max(scale, 0)
+
+
+def map_column(name: str, typname: str, typtype: str, typmod: int, elem_typname: str | None,
+               formatted: str) -> tuple[Column, str]:
+    """A PostgreSQL column as (warehouse Column, SELECT expression). Unknown types become text."""
+    ident = quote_ident(name)
+    if elem_typname is not None:  # one-dimensional array: REPEATED
+        elem, cast = _scalar(name, elem_typname, "b", typmod, formatted)
+        select = f"{ident}::text[]" if cast else ident
+        return Column(elem.name, elem.type, "REPEATED", elem.precision, elem.scale, formatted), select
+    column, cast = _scalar(name, typname, typtype, typmod, formatted)
+    return column, f"{ident}{cast}"
+
+
+def _scalar(name: str, typname: str, typtype: str, typmod: int, formatted: str) -> tuple[Column, str]:
+    if typname == "numeric":
+        precision, scale = _numeric_typmod(typmod)
+        return decimal_column(name, precision, scale, source_type=formatted), "::text"
+    if typtype == "e":  # enums arrive as their label
+        return Column(name, "STRING", source_type=formatted), ""
+    if typname in _SCALARS:
+        bq_type, cast = _SCALARS[typname]
+        return Column(name, bq_type, source_type=formatted), cast
+    return Column(name, "STRING", source_type=formatted), "::text"
+
+
+def _with_password(url: str, password: str | None) -> str:
+    if not password:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["password"] = password
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+def _describe_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = dict(parse_qsl(parts.query)).get("host") or parts.hostname or "localhost"
+    return f"{host}{':' + str(parts.port) if parts.port else ''}/{parts.path.lstrip('/') or '?'}"
+
+
+def connection_error(url: str, exc: Exception) -> SourceError:
+    """A one-line reason for a failed connection: unreachable, refused, bad password."""
+    text = str(exc)
+    lowered = text.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        reason = "authentication failed (wrong user or password)"
+    elif "does not exist" in lowered and "database" in lowered:
+        reason = one_line(exc).split("FATAL:")[-1].strip()
+    elif "no such file" in lowered or "connection refused" in lowered or "could not connect" in lowered \
+            or "could not translate host" in lowered or "timeout" in lowered:
+        reason = "database unreachable (is it running? check host, port and network)"
+    else:
+        reason = one_line(exc)
+    return SourceError(f"cannot connect to PostgreSQL at {_describe_url(redact(url))}: {reason}")
+
+
+@dataclass(frozen=True)
+class PostgresConnection:
+    """How to reach the database; picklable, the password is resolved where it is used."""
+
+    url: str
+    credentials: Credentials = Credentials(env_var="PGPASSWORD")
+    connect_timeout_s: int = 10
+
+    def _url(self) -> str:
+        url = _with_password(self.url, self.credentials.password())
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        query.setdefault("connect_timeout", str(self.connect_timeout_s))
+        query.setdefault("application_name", "minera-batch-loader")
+        return parts._replace(query=urlencode(query)).geturl()
+
+    def psycopg(self):
+        import psycopg
+
+        try:
+            return psycopg.connect(self._url())
+        except psycopg.Error as exc:
+            raise connection_error(self.url, exc) from exc
+
+    def adbc(self):
+        import adbc_driver_postgresql.dbapi as pgdb
+
+        try:
+            return pgdb.connect(self._url(), autocommit=True)
+        except Exception as exc:  # noqa: BLE001 - ADBC raises its own hierarchy
+            raise connection_error(self.url, exc) from exc
+
+
+_CATALOG_SQL = """
+SELECT a.attname, t.typname, t.typtype, a.atttypmod, et.typname AS elem_typname,
+       format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+_PK_SQL = """
+SELECT a.attname
+FROM pg_index i
+JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = %(oid)s AND i.indisprimary
+ORDER BY k.ord
+"""
+
+_SIZE_SQL = """
+SELECT c.relkind, greatest(c.reltuples, 0)::bigint,
+       (pg_relation_size(c.oid) / current_setting('block_size')::int)::bigint
+FROM pg_class c WHERE c.oid = %(oid)s
+"""
+
+
+class PostgresSnapshot:
+    """The launcher's side: catalog look-ups and the exported snapshot every reader imports."""
+
+    def __init__(self, connection: PostgresConnection):
+        self.connection = connection
+        self.conn = None
+        self.snapshot_id: str | None = None
+        self.started_at: datetime | None = None
+
+    def __enter__(self) -> PostgresSnapshot:
+        self.conn = self.connection.psycopg()
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.snapshot_id, self.started_at = self.conn.execute(
+            "SELECT pg_export_snapshot(), now()"
+        ).fetchone()
+        log.info("source snapshot %s taken at %s", self.snapshot_id, self.started_at.isoformat())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.rollback()
+            finally:
+                self.conn.close()
+                self.conn = None
+
+    def table(self, qualified: str) -> SourceTable:
+        """Describe ``schema.table`` (default schema ``public``) from the catalog."""
+        schema_name, _, name = qualified.rpartition(".")
+        schema_name = schema_name or "public"
+        oid = self.conn.execute(
+            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s",
+            (schema_name, name),
+        ).fetchone()
+        if oid is None:
+            raise SourceError(f"unknown table {schema_name}.{name}: not in the source database's catalog")
+        oid = oid[0]
+        kind, rows, pages = self.conn.execute(_SIZE_SQL, {"oid": oid}).fetchone()
+        columns, exprs = [], []
+        for attname, typname, typtype, typmod, elem, formatted in self.conn.execute(_CATALOG_SQL, {"oid": oid}):
+            column, expr = map_column(attname, typname, typtype, typmod, elem, formatted)
+            columns.append(column)
+            exprs.append(expr)
+        primary_key = tuple(r[0] for r in self.conn.execute(_PK_SQL, {"oid": oid}))
+        if kind not in ("r", "p"):
+            pages = 0  # views and foreign tables cannot be split by ctid
+        return SourceTable(schema_name, name, TableSchema(tuple(columns), primary_key), tuple(exprs),
+                           int(rows), int(pages))
+
+    def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
+             rows_per_partition: int, max_partitions: int) -> list[Partition]:
+        return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions)
+
+    def reader(self) -> PostgresPartitionReader:
+        return PostgresPartitionReader(self.connection, self.snapshot_id)
+
+    def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str:
+        """Where this run's window ends: the snapshot's clock minus the lag, or max(id) + 1."""
+        column = table.schema.column(cursor)
+        if column.type == "TIMESTAMP":
+            return (self.started_at - lag).isoformat()
+        if column.type in ("DATETIME", "DATE"):
+            end = self.started_at.replace(tzinfo=None) - lag
+            return end.date().isoformat() if column.type == "DATE" else end.isoformat()
+        if column.type == "INT64":
+            row = self.conn.execute(
+                f"SELECT max({quote_ident(cursor)}) FROM {quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+            ).fetchone()
+            return str((row[0] or 0) + 1)
+        raise SourceError(f"cursor column {table.qualified}.{cursor} has type {column.source_type}: "
+                          "use a timestamp, date or integer column")
+
+
+def literal(column: Column, value: str) -> str:
+    """A window bound as a typed SQL literal (values come from our own ISO/int text)."""
+    if column.type == "INT64":
+        return str(int(value))
+    cast = {"TIMESTAMP": "timestamptz", "DATETIME": "timestamp", "DATE": "date"}[column.type]
+    datetime.fromisoformat(value)  # refuse anything that is not a timestamp
+    return f"'{value}'::{cast}"
+
+
+def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
+                    rows_per_partition: int, max_partitions: int) -> list[Partition]:
+    """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
+
+    The last range is open-ended, so pages added since planning are still covered.
+    """
+    count = 1
+    if table.pages > 0 and table.estimated_rows > rows_per_partition:
+        count = min(max_partitions, -(-table.estimated_rows // rows_per_partition), table.pages)
+    where = []
+    if window.column is not None:
+        column = table.schema.column(window.column)
+        ident = quote_ident(window.column)
+        if window.start is not None and not window.full_refresh:
+            where.append(f"{ident} >= {literal(column, window.start)}")
+        if window.end is not None:
+            where.append(f"{ident} < {literal(column, window.end)}")
+    select = ", ".join(f"{expr} AS {quote_ident(c.name)}" for expr, c in zip(table.select_exprs, table.schema.columns))
+    source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+    partitions = []
+    for index in range(count):
+        conditions = list(where)
+        if count > 1:
+            low = table.pages * index // count
+            conditions.append(f"ctid >= '({low},0)'::tid")
+            if index < count - 1:
+                conditions.append(f"ctid < '({table.pages * (index + 1) // count},0)'::tid")
+        sql = f"SELECT {select} FROM {source}"
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        partitions.append(Partition(table.qualified, index, count, sql, arrow_schema, stage_prefix))
+    return partitions
+
+
+class PostgresPartitionReader:
+    """The workers' side: import the launcher's snapshot, stream one partition as Arrow."""
+
+    def __init__(self, connection: PostgresConnection, snapshot_id: str):
+        self.connection = connection
+        self.snapshot_id = snapshot_id
+
+    def setup(self) -> None:
+        pass
+
+    def teardown(self) -> None:
+        pass
+
+    def read(self, partition: Partition) -> Iterator[pa.RecordBatch]:
+        conn = self.connection.adbc()
+        try:
+            cur = conn.cursor()
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                cur.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'")
+            except Exception as exc:  # noqa: BLE001
+                raise SourceError(
+                    f"cannot import source snapshot {self.snapshot_id} for {partition.label}: "
+                    f"{one_line(exc)} (the launcher that exported it must stay connected)"
+                ) from exc
+            try:
+                cur.execute(partition.sql)
+                reader = cur.fetch_record_batch()
+            except Exception as exc:  # noqa: BLE001
+                raise SourceError(f"reading {partition.label} failed: {one_line(exc)}") from exc
+            rows, started, last_report = 0, time.monotonic(), time.monotonic()
+            emitted = False
+            for batch in reader:
+                rows += batch.num_rows
+                emitted = True
+                yield conform(batch, partition.arrow_schema)
+                now = time.monotonic()
+                if now - last_report >= PROGRESS_EVERY_S:
+                    log.info("%s: %s rows read (%s rows/s)", partition.label, f"{rows:,}",
+                             f"{rows / (now - started):,.0f}")
+                    last_report = now
+            if not emitted:  # an empty partition still stages a file, so the launcher sees it done
+                yield pa.RecordBatch.from_pylist([], schema=partition.arrow_schema)
+            cur.execute("COMMIT")
+            cur.close()
+        finally:
+            conn.close()

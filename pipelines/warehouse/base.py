@@ -1,0 +1,81 @@
+"""The interface every warehouse offers the pipelines, and the load request they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipelines.schema import TableSchema
+from pipelines.sources.base import Window
+
+OPS_DATASET = "ops"
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """Everything a warehouse needs to commit one table of one run, atomically.
+
+    The warehouse deletes what the window covers (everything for a full refresh), inserts
+    the staged files, checks ``rows_read`` against what it inserted, records the run in
+    ``ops.load_runs`` and moves the watermark to ``new_watermark`` -- all in one transaction.
+    """
+
+    pipeline: str
+    run_id: str
+    source_table: str
+    dataset: str
+    table: str
+    schema: TableSchema
+    files: tuple[str, ...]
+    rows_read: int
+    bytes_staged: int
+    partitions: int
+    window: Window
+    new_watermark: str | None
+    started_at: datetime
+    loaded_at: datetime
+    partition_by: str | None = None
+    cluster_by: tuple[str, ...] = ()
+
+    @property
+    def target(self) -> str:
+        return f"{self.dataset}.{self.table}"
+
+
+class Warehouse(ABC):
+    """A place tables land: DuckDB locally, BigQuery on Google Cloud."""
+
+    #: widest decimal the warehouse stores exactly; wider values are staged as text
+    max_decimal_precision: int = 76
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where it is, for logs: a file path or a project."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Open it once, so a bad URL fails before any work is done."""
+
+    @abstractmethod
+    def ensure_ops(self) -> None:
+        """Create the ``ops`` tables the runs write to, if missing."""
+
+    @abstractmethod
+    def watermark(self, pipeline: str, source_table: str) -> str | None:
+        """End of the last committed window of ``source_table``, or None."""
+
+    @abstractmethod
+    def record_runs(self, rows: list[dict]) -> None:
+        """Write rows to ``ops.load_runs``, replacing the same (run_id, table_name)."""
+
+    @abstractmethod
+    def load(self, request: LoadRequest) -> int:
+        """Commit one table's staged files; returns rows loaded. Nothing is visible on failure."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[tuple]:
+        """Run a query in the warehouse's own dialect and return its rows."""
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,180 @@
+"""DuckDB as the local stand-in for BigQuery: one DuckDB schema per BigQuery dataset.
+
+Each operation opens the file briefly: DuckDB allows one writing process at a time, so
+holding it for a whole pipeline run would lock out a person looking at the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.schema import (
+    DUCKDB_MAX_DECIMAL_PRECISION,
+    LOADED_AT,
+    RUN_ID,
+    TableSchema,
+    duckdb_type,
+    load_schema_file,
+    quote_ident,
+)
+from pipelines.warehouse.base import OPS_DATASET, LoadRequest, Warehouse
+
+log = logging.getLogger(__name__)
+
+OPS_TABLES = ("load_runs", "watermarks")
+
+
+def create_table_sql(target: str, schema: TableSchema) -> str:
+    cols = ", ".join(f"{quote_ident(c.name)} {duckdb_type(c)}" for c in schema.all_columns)
+    return f"CREATE TABLE IF NOT EXISTS {target} ({cols})"
+
+
+def _window_literal_type(column_type: str) -> str:
+    return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT"}[column_type]
+
+
+class DuckDBWarehouse(Warehouse):
+    max_decimal_precision = DUCKDB_MAX_DECIMAL_PRECISION
+
+    def __init__(self, path: str):
+        # duckdb:///abs/path -> "/abs/path"; duckdb://rel/path -> "rel/path"
+        self.path = Path(path).expanduser()
+        if self.path.is_dir():
+            raise ConfigError(f"bad --warehouse duckdb://{path}: {self.path} is a folder, expected a .duckdb file")
+
+    def describe(self) -> str:
+        return f"duckdb://{self.path}"
+
+    @contextmanager
+    def connect(self):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseError(f"warehouse {self.path} is locked by another process; "
+                                     "close it there and run again") from exc
+            raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
+        except (OSError, duckdb.Error) as exc:
+            raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def check(self) -> None:
+        with self.connect():
+            pass
+
+    def ensure_ops(self) -> None:
+        with self.connect() as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {OPS_DATASET}")
+            for name in OPS_TABLES:
+                con.execute(create_table_sql(f"{OPS_DATASET}.{name}", load_schema_file(f"ops/{name}.json")))
+
+    def watermark(self, pipeline: str, source_table: str) -> str | None:
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT watermark FROM ops.watermarks WHERE pipeline = ? AND table_name = ?",
+                [pipeline, source_table],
+            ).fetchone()
+        return row[0] if row else None
+
+    def record_runs(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        with self.connect() as con:
+            self._upsert_runs(con, rows)
+
+    @staticmethod
+    def _upsert_runs(con, rows: list[dict]) -> None:
+        """One row per (run_id, table_name): a run's row moves from running to its outcome."""
+        names = [c.name for c in load_schema_file("ops/load_runs.json").columns]
+        placeholders = ", ".join("?" for _ in names)
+        con.executemany("DELETE FROM ops.load_runs WHERE run_id = ? AND table_name = ?",
+                        [[row["run_id"], row["table_name"]] for row in rows])
+        con.executemany(
+            f"INSERT INTO ops.load_runs ({', '.join(names)}) VALUES ({placeholders})",
+            [[row.get(n) for n in names] for row in rows],
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql).fetchall()
+
+    def load(self, request: LoadRequest) -> int:
+        target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
+        schema = request.schema.with_load_metadata()
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                rows = self._load_in_transaction(con, request, target, schema)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return rows
+
+    def _load_in_transaction(self, con, request: LoadRequest, target: str, schema: TableSchema) -> int:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(request.dataset)}")
+        con.execute(create_table_sql(target, schema))
+        self._add_new_columns(con, request, target, schema)
+
+        window = request.window
+        if window.replaces_everything:
+            con.execute(f"DELETE FROM {target}")
+        else:
+            cursor = request.schema.column(window.column)
+            cast = _window_literal_type(cursor.type)
+            conditions, params = [], []
+            if window.start is not None:
+                conditions.append(f"{quote_ident(window.column)} >= CAST(? AS {cast})")
+                params.append(window.start)
+            conditions.append(f"{quote_ident(window.column)} < CAST(? AS {cast})")
+            params.append(window.end)
+            con.execute(f"DELETE FROM {target} WHERE {' AND '.join(conditions)}", params)
+
+        columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
+        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in request.files) + "]"
+        inserted = con.execute(
+            f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
+            f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})",
+            [request.run_id, request.loaded_at.isoformat()],
+        ).fetchone()[0]
+        if inserted != request.rows_read:
+            raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded {inserted}; "
+                                 "rolled back")
+        self._upsert_runs(con, [{
+            "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
+            "target_table": request.target, "window_start": window.start, "window_end": window.end,
+            "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": inserted,
+            "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
+            "started_at": request.started_at, "ended_at": request.loaded_at,
+        }])
+        if request.new_watermark is not None:
+            con.execute("DELETE FROM ops.watermarks WHERE pipeline = ? AND table_name = ?",
+                        [request.pipeline, request.source_table])
+            con.execute(
+                "INSERT INTO ops.watermarks VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+                [request.pipeline, request.source_table, window.column, request.new_watermark,
+                 request.run_id, request.loaded_at.isoformat()],
+            )
+        return inserted
+
+    @staticmethod
+    def _add_new_columns(con, request: LoadRequest, target: str, schema: TableSchema) -> None:
+        """Columns the source gained since the last load are added (older rows read NULL)."""
+        existing = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [request.dataset, request.table],
+        ).fetchall()}
+        for column in schema.all_columns:
+            if column.name not in existing:
+                log.info("%s: new column %s %s", request.target, column.name, duckdb_type(column))
+                con.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")

@@ -1,0 +1,41 @@
+"""Package ``pipelines``; also Dataflow's ``--setup_file`` (workers install it from here)."""
+
+import setuptools
+
+setuptools.setup(
+    name="minera-pipelines",
+    version="0.1.0",
+    description="Minera data platform: Beam pipelines for Dataflow, runnable on a laptop",
+    python_requires=">=3.10",
+    packages=setuptools.find_packages(include=["pipelines", "pipelines.*"]) + ["schemas", "schemas.ops", "sql"],
+    package_dir={"schemas": "schemas", "sql": "sql"},
+    package_data={
+        "pipelines.local": ["*.sql"],
+        "pipelines.catalogues": ["*.yaml"],
+        "schemas": ["**/*.json"],
+        "sql": ["**/*.sql"],
+    },
+    install_requires=[
+        "apache-beam[gcp]>=2.77,<2.78",
+        "pyarrow>=14,<26",  # Beam 2.77 needs pyarrow<26
+        "duckdb>=1.1,<3",
+        "adbc-driver-postgresql>=1.1,<2",
+        "psycopg[binary]>=3.2,<4",
+        "sqlglot>=25,<31",
+        "google-cloud-bigquery>=3.20,<4",
+        "google-cloud-secret-manager>=2.20,<3",
+        "pyyaml>=6,<7",
+        "numpy>=1.26,<3",
+    ],
+    extras_require={
+        "local": ["pgserver>=0.1.4,<0.2"],
+        "dev": [
+            "pgserver>=0.1.4,<0.2",
+            "pytest>=8,<10",
+            "ruff>=0.6,<1",
+            "dlt[duckdb,sql_database]>=1.31,<2",
+            "sqlalchemy>=2,<3",
+            "psutil>=5.9,<8",
+        ],
+    },
+)
