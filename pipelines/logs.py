@@ -1,4 +1,8 @@
-"""One logging set-up for every entry point: time, level, message; Beam's chatter kept down."""
+"""One logging set-up for every entry point: time, level, message; Beam's chatter kept down.
+
+Beam logs a failing bundle with several pages of traceback; unless ``MINERA_LOG_LEVEL=DEBUG``
+its records are cut to their first line, so the run's own one-line error stays readable.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,22 @@ import logging
 import os
 
 
+class _FirstLineOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apache_beam"):
+            record.msg = record.getMessage().splitlines()[0] if record.getMessage() else ""
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        return True
+
+
 def configure() -> None:
     level = os.environ.get("MINERA_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s", force=True)
+    if level != "DEBUG":
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_FirstLineOnly())
     for noisy in ("apache_beam", "pgserver", "google", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)

@@ -47,8 +47,10 @@ class BatchLoadOptions(PipelineOptions):
                             help="target rows per parallel read")
         parser.add_argument("--max_partitions", type=int, default=64,
                             help="most parallel reads per table")
-        parser.add_argument("--staging_compression", default="snappy",
-                            choices=["none", "snappy", "zstd", "lz4", "gzip"])
+        parser.add_argument("--staging_compression", default=None,
+                            choices=["none", "snappy", "zstd", "lz4", "gzip"],
+                            help="Parquet compression of staged files (default: snappy on gs://, "
+                            "none on a local disk, where compressing costs more than writing)")
         parser.add_argument("--catalogue", default=None, help="table catalogue name or YAML path")
         parser.add_argument("--run_id", default=None, help="run id (default: generated)")
 

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import logging
 import time
 import uuid
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, TestOptions
 from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
@@ -155,12 +158,17 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     log.info("run %s: %d table(s) from %s into %s, staging %s", run_id, len(names), source.catalogue,
              warehouse.describe(), run_prefix)
 
+    dry_run = options.view_as(TestOptions).dry_run
     with source.open_snapshot(source_url, opts) as snapshot:
         plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag) for name in names]
-        warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
+        if not dry_run:
+            warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
         partitions = [part for p in plans for part in p.partitions]
         try:
-            _extract(options, partitions, snapshot.reader(), opts.staging_compression)
+            compression = opts.staging_compression or ("snappy" if staging.is_remote(stage_root) else "none")
+            result = _extract(options, partitions, snapshot.reader(), compression)
+            if dry_run:
+                return _report_dry_run(options, result, plans)
         except BaseException as exc:
             message = _beam_error(exc)
             warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "failed", message) for p in plans])
@@ -197,13 +205,71 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
     return TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
 
 
-def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str) -> None:
+def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str):
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | "ExtractToStaging" >> ExtractToStaging(partitions, reader, compression)
-    result = pipeline.run()
-    state = result.wait_until_finish()
+    with _beam_stderr_to_debug_log():
+        result = pipeline.run()
+        state = result.wait_until_finish()
     if state not in (PipelineState.DONE, None):
         raise PipelineError(f"Beam pipeline ended in state {state}")
+    return result
+
+
+@contextlib.contextmanager
+def _beam_stderr_to_debug_log():
+    """The local runner prints whole tracebacks of failed bundles to stderr; keep them in the
+    debug log, so a person sees the run's one-line error (``MINERA_LOG_LEVEL=DEBUG`` shows all)."""
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        yield
+        return
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        try:
+            yield
+        finally:
+            if captured.getvalue():
+                log.debug("Beam wrote to stderr:\n%s", captured.getvalue())
+
+
+def _report_dry_run(options: PipelineOptions, result, plans: list[TablePlan]) -> list[TableOutcome]:
+    """``--dry_run=True``: the job was built and validated, not submitted. Nothing is loaded.
+
+    With ``--dataflow_job_file PATH`` a description of the Dataflow job is written there:
+    the job, its transforms, the worker environment and the artifacts staged for it
+    (``workflow.tar.gz`` is this package, built from setup.py), and the pipeline options.
+    """
+    job = getattr(result, "job", None)
+    job_file = options.view_as(DebugOptions).dataflow_job_file
+    if job is not None and job_file:
+        with open(job_file, "w") as out:
+            json.dump(describe_dataflow_job(job), out, indent=2, default=str)
+    log.info("dry run: %d partition(s) of %d table(s) planned, job built%s; nothing submitted or loaded",
+             sum(len(p.partitions) for p in plans), len(plans), f", written to {job_file}" if job_file else "")
+    return []
+
+
+def describe_dataflow_job(job) -> dict:
+    """A JSON-able view of a Beam Dataflow ``apiclient.Job`` for review and tests."""
+    from google.protobuf import json_format
+
+    components = job.proto_pipeline.components
+    environments = []
+    for env in components.environments.values():
+        from apache_beam.portability.api import beam_runner_api_pb2
+
+        image = ""
+        if env.urn == "beam:env:docker:v1":
+            image = beam_runner_api_pb2.DockerPayload.FromString(env.payload).container_image
+        artifacts = [beam_runner_api_pb2.ArtifactStagingToRolePayload.FromString(d.role_payload).staged_name
+                     for d in env.dependencies]
+        environments.append({"urn": env.urn, "image": image, "artifacts": artifacts})
+    return {
+        "job": json.loads(json_format.MessageToJson(job.proto._pb)),
+        "transforms": sorted(t.unique_name for t in components.transforms.values()),
+        "environments": environments,
+        "options": job.options.get_all_options(drop_default=True),
+    }
 
 
 def _beam_error(exc: BaseException) -> str:

@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+_HEX_PAIRS = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
+# (hex digit range, text range) of the 8-4-4-4-12 groups
+_UUID_GROUPS = ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24))
+
+
+def uuid_strings(array: pa.FixedSizeBinaryArray) -> pa.StringArray:
+    """16-byte UUIDs as canonical text, vectorised (the database would spend more CPU on it)."""
+    if array.offset:
+        array = pa.concat_arrays([array])  # re-base a sliced array at offset 0
+    n = len(array)
+    raw = np.frombuffer(array.buffers()[1], dtype=np.uint8, count=n * 16).reshape(n, 16)
+    digits = _HEX_PAIRS[raw].view(np.uint8)  # (n, 32) ASCII hex digits
+    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for first, last, at in _UUID_GROUPS:
+        text[:, at:at + last - first] = digits[:, first:last]
+    offsets = np.arange(0, (n + 1) * 36, 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text), array.buffers()[0],
+                                       array.null_count)
 
 
 def _storage(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -24,6 +44,14 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     for array, field in zip(batch.columns, schema):
         array = _storage(array)
         if not array.type.equals(field.type):
-            array = pc.cast(array, field.type)
+            if pa.types.is_fixed_size_binary(array.type) and array.type.byte_width == 16 \
+                    and pa.types.is_string(field.type):
+                array = uuid_strings(array)
+            else:
+                try:
+                    array = pc.cast(array, field.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise ValueError(f"column {field.name!r} does not fit {field.type}: "
+                                     f"{str(exc).splitlines()[0]}") from exc
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -42,7 +42,7 @@ _SCALARS: dict[str, tuple[str, str]] = {
     "date": ("DATE", ""), "time": ("TIME", ""),
     "timestamp": ("DATETIME", ""), "timestamptz": ("TIMESTAMP", ""),
     "json": ("JSON", ""), "jsonb": ("JSON", ""),
-    "uuid": ("STRING", "::text"),
+    "uuid": ("STRING", ""),  # 16 bytes on the wire, formatted in Arrow (sources/arrow.py)
     # numeric is sent as text and parsed into an exact Arrow decimal: PostgreSQL formats
     # it faster than the driver decodes the binary form.
     "numeric": ("NUMERIC", "::text"),
@@ -326,7 +326,11 @@ class PostgresPartitionReader:
             for batch in reader:
                 rows += batch.num_rows
                 emitted = True
-                yield conform(batch, partition.arrow_schema)
+                try:
+                    batch = conform(batch, partition.arrow_schema)
+                except ValueError as exc:
+                    raise SourceError(f"{partition.label}: {exc}") from exc
+                yield batch
                 now = time.monotonic()
                 if now - last_report >= PROGRESS_EVERY_S:
                     log.info("%s: %s rows read (%s rows/s)", partition.label, f"{rows:,}",

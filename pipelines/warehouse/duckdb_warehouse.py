@@ -64,6 +64,7 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
         try:
             con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET preserve_insertion_order = false")  # raw tables have no order; loads go faster
             yield con
         finally:
             con.close()
