@@ -80,14 +80,17 @@ def decimal_column(name: str, precision: int | None, scale: int | None, **kw) ->
     """NUMERIC where it fits (scale <= 9, integer digits <= 29), else BIGNUMERIC; never a float.
 
     ``precision=None`` is an unconstrained decimal (PostgreSQL ``numeric``, Oracle ``NUMBER``):
-    it becomes BIGNUMERIC(76, 38), the widest exact type BigQuery has.
+    it becomes BIGNUMERIC(76, 38), the widest exact type BigQuery has. A declared type wider
+    than BIGNUMERIC (more than 38 digits before or after the point) is kept as exact text.
     """
     if precision is None:
         return Column(name, "BIGNUMERIC", precision=None, scale=None, **kw)
     scale = scale or 0
     if scale <= NUMERIC_MAX_SCALE and precision - scale <= NUMERIC_MAX_INTEGER_DIGITS:
         return Column(name, "NUMERIC", precision=precision, scale=scale, **kw)
-    return Column(name, "BIGNUMERIC", precision=precision, scale=scale, **kw)
+    if scale <= BIGNUMERIC_SCALE and precision - scale <= BIGNUMERIC_SCALE:
+        return Column(name, "BIGNUMERIC", precision=precision, scale=scale, **kw)
+    return Column(name, "STRING", **kw)
 
 
 def decimal_digits(column: Column) -> tuple[int, int]:

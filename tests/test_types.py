@@ -20,7 +20,7 @@ CREATE TABLE "Odd Schema Test" (id int PRIMARY KEY);
 CREATE TABLE all_types (
     id bigint PRIMARY KEY,
     small smallint, i int, f4 real, f8 double precision,
-    money_ok numeric(7,2), tiny_scale numeric(38,9), wide_scale numeric(20,12), huge numeric(50,10),
+    money_ok numeric(7,2), tiny_scale numeric(38,9), wide_scale numeric(20,12), huge numeric(50,10), big numeric(60,30),
     free numeric,
     ts timestamptz, naive timestamp, d date, t time, flag boolean,
     doc jsonb, doc_text json, ints int[], words text[], amounts numeric(6,2)[],
@@ -30,13 +30,13 @@ CREATE TABLE all_types (
 INSERT INTO all_types VALUES
  (1, -32768, 2147483647, 1.5, 2.25,
   -12345.67, 12345678901234567890123456789.123456789, 12345678.123456789012,
-  1234567890123456789012345678901234567890.0123456789,
+  1234567890123456789012345678901234567890.0123456789, 123456789012345678901234567890.123456789012345678901234567891,
   123456789012345678901234567890.123456789012345678901234567,
   '2026-11-22 10:15:03.250123+02', '2026-11-22 10:15:03.250123', '2026-11-22', '23:59:59.999999', true,
   '{"a": [1, 2, {"b": null}], "c": "ü"}', '{"x":  1}', '{1,2,3}', '{"a","b c",""}', '{1.10,2.25}',
   '\\x00ff10', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'shaky', 'ab', 'label',
   5, 'Mixed', 'sel', '1 day 02:03:04'),
- (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+ (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 """
 
@@ -61,6 +61,7 @@ def test_every_type_lands_exactly_in_duckdb(typed_db, warehouse_url, minera_home
     assert first["wide_scale"] == Decimal("12345678.123456789012")
     # beyond DuckDB's 38 digits: the exact decimal text, never a float
     assert first["huge"] == "1234567890123456789012345678901234567890.0123456789"
+    assert first["big"] == "123456789012345678901234567890.123456789012345678901234567891"
     assert first["free"] == "123456789012345678901234567890.12345678901234567890123456700000000"[:len(first["free"])]
     assert Decimal(first["free"]) == Decimal("123456789012345678901234567890.123456789012345678901234567")
     assert first["ts"] == dt.datetime(2026, 11, 22, 8, 15, 3, 250123, tzinfo=dt.timezone.utc)
@@ -80,7 +81,7 @@ def test_every_type_lands_exactly_in_duckdb(typed_db, warehouse_url, minera_home
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_name = 'all_types'").fetchall())
     assert types["money_ok"] == "DECIMAL(7,2)" and types["tiny_scale"] == "DECIMAL(38,9)"
-    assert types["huge"] == "VARCHAR" and types["free"] == "VARCHAR"
+    assert types["huge"] == types["big"] == types["free"] == "VARCHAR"
     assert types["ts"] == "TIMESTAMP WITH TIME ZONE" and types["naive"] == "TIMESTAMP"
     assert types["doc"] == "JSON" and types["ints"] == "BIGINT[]" and types["amounts"] == "DECIMAL(6,2)[]"
     assert types["_run_id"] == "VARCHAR" and types["_loaded_at"] == "TIMESTAMP WITH TIME ZONE"
@@ -100,7 +101,8 @@ def test_bigquery_schema_from_the_same_catalog(typed_db):
     assert kind("money_ok") == ("NUMERIC", "NULLABLE", "7", "2")
     assert kind("tiny_scale") == ("NUMERIC", "NULLABLE", "38", "9")  # 29 integer digits, scale 9: NUMERIC
     assert kind("wide_scale") == ("BIGNUMERIC", "NULLABLE", "20", "12")  # scale > 9
-    assert kind("huge") == ("BIGNUMERIC", "NULLABLE", "50", "10")  # 40 integer digits
+    assert kind("huge") == ("STRING", "NULLABLE", None, None)  # 40 integer digits: wider than BIGNUMERIC
+    assert kind("big") == ("BIGNUMERIC", "NULLABLE", "60", "30")  # 30 + 30 digits: BIGNUMERIC holds it
     assert kind("free") == ("BIGNUMERIC", "NULLABLE", None, None)  # unconstrained: widest exact type
     assert kind("ts")[0] == "TIMESTAMP" and kind("naive")[0] == "DATETIME"
     assert kind("d")[0] == "DATE" and kind("t")[0] == "TIME" and kind("flag")[0] == "BOOL"

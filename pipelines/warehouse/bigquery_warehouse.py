@@ -1,0 +1,570 @@
+"""BigQuery as the warehouse: one load job per table per run, committed by one transaction.
+
+A table's run goes through three requests, each built by a pure function below so the
+tests can check exactly what BigQuery would receive:
+
+1. :func:`raw_table` -- the raw table (schema + ``_run_id``/``_loaded_at``, partitioning,
+   clustering), created when missing; columns the source gained are appended.
+2. :func:`load_job_config` -- ONE load job of the staged Parquet files into a scratch table
+   ``_stage_<table>_<run>`` next to the raw table. The raw table is never a load job's
+   destination, so a failed or half-finished load can never show there.
+3. :func:`commit_script` -- ONE multi-statement query in a transaction: check the scratch
+   row count, delete what the window covers, insert the scratch rows (parsing JSON), record
+   the run in ``ops.load_runs`` and move ``ops.watermarks``. Any error rolls it all back.
+
+The scratch table is dropped afterwards whatever happened; it also carries a one-day
+expiry (set right after its load job) in case the process dies before the drop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs
+
+from google.api_core.exceptions import GoogleAPIError, NotFound
+from google.auth.exceptions import GoogleAuthError
+from google.cloud import bigquery
+
+from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.schema import (
+    BIGNUMERIC_PRECISION,
+    LOADED_AT,
+    RUN_ID,
+    Column,
+    TableSchema,
+    bigquery_field,
+    bigquery_schema_json,
+    decimal_digits,
+    load_schema_file,
+)
+from pipelines.warehouse.base import OPS_DATASET, LoadRequest, Warehouse
+
+log = logging.getLogger(__name__)
+
+QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter
+
+OPS_TABLES = ("load_runs", "watermarks")
+DEFAULT_LOCATION = "US"
+#: safety net only: the scratch table is dropped as soon as the commit script has run
+SCRATCH_EXPIRY = timedelta(days=1)
+#: BigQuery's limit on source URIs in one load job
+MAX_SOURCE_URIS = 10_000
+#: a commit that lost a race with another transaction on ops.* is rerun (it is idempotent)
+COMMIT_ATTEMPTS = 3
+
+# project ids: 6-30 chars, lower-case letters, digits, hyphens; optionally "domain.com:" first
+_PROJECT_RE = re.compile(r"^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_LOCATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+_WINDOW_TYPES = ("TIMESTAMP", "DATETIME", "DATE", "INT64")
+_PARTITION_TYPES = ("TIMESTAMP", "DATETIME", "DATE")
+_MAX_CLUSTER_FIELDS = 4
+
+
+# -- names -----------------------------------------------------------------------------
+
+def quote_bq(name: str) -> str:
+    """A BigQuery quoted identifier: reserved words (``order``) and mixed case survive."""
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def table_sql(project: str, dataset: str, table: str) -> str:
+    """A fully qualified table name for SQL, each part quoted (project ids carry hyphens)."""
+    return ".".join(quote_bq(part) for part in (project, dataset, table))
+
+
+def scratch_table_name(request: LoadRequest) -> str:
+    """The scratch table one run's load job fills: unique per table and run, next to the raw table."""
+    return f"_stage_{request.table}_{re.sub(r'[^0-9A-Za-z]', '_', request.run_id)}"
+
+
+def scratch_table_id(request: LoadRequest, project: str) -> str:
+    return f"{project}.{request.dataset}.{scratch_table_name(request)}"
+
+
+def raw_table_id(request: LoadRequest, project: str) -> str:
+    return f"{project}.{request.dataset}.{request.table}"
+
+
+def _job_id_prefix(kind: str, request: LoadRequest) -> str:
+    """Job ids say what they did, so a person finds them in the job history."""
+    return re.sub(r"[^0-9A-Za-z_-]", "_", f"minera_{kind}_{request.dataset}_{request.table}_")
+
+
+# -- schemas ---------------------------------------------------------------------------
+
+def _fields(schema_json: list[dict]) -> list[bigquery.SchemaField]:
+    return [bigquery.SchemaField.from_api_repr(f) for f in schema_json]
+
+
+def _staged_as_text(column: Column, max_decimal_precision: int) -> bool:
+    """Decimals wider than the warehouse holds are staged as exact text (see ``arrow_type``)."""
+    return column.type in ("NUMERIC", "BIGNUMERIC") and decimal_digits(column)[0] > max_decimal_precision
+
+
+def scratch_field(column: Column, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> dict:
+    """A column as the load job reads it from Parquet.
+
+    JSON is STRING here: a load job cannot be trusted to parse JSON out of Parquet, so the
+    commit script parses it with ``PARSE_JSON``. Decimals staged as text are STRING too.
+    """
+    out = bigquery_field(column)
+    if column.type == "JSON" or _staged_as_text(column, max_decimal_precision):
+        out["type"] = "STRING"
+        out.pop("precision", None)
+        out.pop("scale", None)
+    return out
+
+
+def scratch_schema(schema: TableSchema, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> list[dict]:
+    """The scratch table's BigQuery JSON schema: the source columns, no load metadata."""
+    return [scratch_field(c, max_decimal_precision) for c in schema.columns]
+
+
+def raw_table(request: LoadRequest, project: str) -> bigquery.Table:
+    """The raw table as it is created: source columns + ``_run_id``/``_loaded_at`` (REQUIRED).
+
+    ``partition_by`` (a TIMESTAMP/DATETIME/DATE column, ``_loaded_at`` included) gives DAY
+    partitions; ``cluster_by`` gives clustering. Both are checked here so a catalogue typo
+    fails with its name rather than as a BigQuery 400.
+    """
+    schema = request.schema.with_load_metadata()
+    by_name = {c.name: c for c in schema.all_columns}
+    table = bigquery.Table(raw_table_id(request, project), schema=_fields(bigquery_schema_json(schema)))
+    if request.partition_by:
+        column = by_name.get(request.partition_by)
+        if column is None or column.type not in _PARTITION_TYPES or column.mode == "REPEATED":
+            raise ConfigError(f"{request.target}: partition_by {request.partition_by!r} is not a TIMESTAMP, "
+                              "DATETIME or DATE column of the table")
+        table.time_partitioning = bigquery.TimePartitioning(
+            type_=bigquery.TimePartitioningType.DAY, field=request.partition_by,
+        )
+    if request.cluster_by:
+        unknown = [name for name in request.cluster_by if name not in by_name]
+        if unknown or len(request.cluster_by) > _MAX_CLUSTER_FIELDS:
+            raise ConfigError(f"{request.target}: cluster_by {list(request.cluster_by)} must name at most "
+                              f"{_MAX_CLUSTER_FIELDS} columns of the table (unknown: {unknown})")
+        table.clustering_fields = list(request.cluster_by)
+    return table
+
+
+def new_fields(existing: Sequence[bigquery.SchemaField], schema: TableSchema) -> list[bigquery.SchemaField]:
+    """Columns the source gained since the raw table was made, as NULLABLE (or REPEATED) fields.
+
+    BigQuery column names are case-insensitive, and a column added to a table with rows
+    cannot be REQUIRED, so older rows read NULL.
+    """
+    have = {f.name.lower() for f in existing}
+    added = []
+    for column in schema.all_columns:
+        if column.name.lower() in have:
+            continue
+        field = bigquery_field(column)
+        if field["mode"] == "REQUIRED":
+            field["mode"] = "NULLABLE"
+        added.append(bigquery.SchemaField.from_api_repr(field))
+    return added
+
+
+# -- the load job ------------------------------------------------------------------------
+
+def load_job_config(request: LoadRequest, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> bigquery.LoadJobConfig:
+    """The one load job of a table's run: staged Parquet -> scratch table, replaced whole.
+
+    The schema is explicit (never autodetected), list inference makes Arrow lists REPEATED
+    columns, and ``decimal_target_types`` lets DECIMAL(p>38) land as BIGNUMERIC (BigQuery's
+    Parquet default is NUMERIC only). No bad record is skipped (``max_bad_records`` 0).
+    """
+    config = bigquery.LoadJobConfig(
+        source_format=bigquery.SourceFormat.PARQUET,
+        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+        create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
+        schema=_fields(scratch_schema(request.schema, max_decimal_precision)),
+    )
+    parquet = bigquery.ParquetOptions()
+    parquet.enable_list_inference = True
+    config.parquet_options = parquet
+    config.decimal_target_types = ["NUMERIC", "BIGNUMERIC"]
+    return config
+
+
+# -- the commit script ---------------------------------------------------------------------
+
+def _bound_value(column: Column, value: str) -> datetime | date | int:
+    """A window bound (ISO or integer text) as the Python value of the cursor's BigQuery type."""
+    if column.type == "INT64":
+        return int(value)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if column.type == "TIMESTAMP":
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.date() if column.type == "DATE" else parsed
+
+
+def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
+    """The DELETE condition for what this run replaces, with typed bound parameters.
+
+    A full refresh or a table without a cursor replaces everything (``TRUE``); otherwise
+    ``cursor >= @window_start AND cursor < @window_end`` (no start on a first load).
+    """
+    window = request.window
+    if window.replaces_everything:
+        return "TRUE", []
+    column = request.schema.column(window.column)
+    if column.type not in _WINDOW_TYPES or column.mode == "REPEATED":
+        raise ConfigError(f"{request.target}: cursor column {window.column!r} is {column.type}; "
+                          "use a timestamp, datetime, date or integer column")
+    conditions: list[str] = []
+    params: list[QueryParameter] = []
+    for name, op, value in (("window_start", ">=", window.start), ("window_end", "<", window.end)):
+        if value is None:
+            continue
+        try:
+            typed = _bound_value(column, value)
+        except ValueError as exc:
+            raise ConfigError(f"{request.target}: bad window bound {value!r} for {column.type} cursor "
+                              f"{window.column!r}") from exc
+        conditions.append(f"{quote_bq(window.column)} {op} @{name}")
+        params.append(bigquery.ScalarQueryParameter(name, column.type, typed))
+    return (" AND ".join(conditions) or "TRUE"), params
+
+
+def insert_expression(column: Column, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> str:
+    """How a scratch column becomes a raw column: JSON text is parsed, wide decimal text cast."""
+    name = quote_bq(column.name)
+    if column.type == "JSON":
+        element = "PARSE_JSON({})"
+    elif _staged_as_text(column, max_decimal_precision):
+        element = "CAST({} AS BIGNUMERIC)"
+    else:
+        return name
+    if column.mode == "REPEATED":
+        return (f"ARRAY(SELECT {element.format('_e')} FROM UNNEST({name}) AS _e "
+                "WITH OFFSET AS _o ORDER BY _o)")
+    return element.format(name)
+
+
+def _load_runs_columns() -> list[Column]:
+    return list(load_schema_file("ops/load_runs.json").columns)
+
+
+def runs_parameter(rows: list[dict]) -> bigquery.ArrayQueryParameter:
+    """``@runs``: ops.load_runs rows as an ARRAY<STRUCT> parameter typed from its schema file."""
+    columns = _load_runs_columns()
+    structs = [
+        bigquery.StructQueryParameter(None, *[
+            bigquery.ScalarQueryParameter(c.name, c.type, row.get(c.name)) for c in columns
+        ])
+        for row in rows
+    ]
+    return bigquery.ArrayQueryParameter("runs", "STRUCT", structs)
+
+
+def merge_runs_sql(project: str) -> str:
+    """Replace ops.load_runs rows by (run_id, table_name) with the rows in ``@runs``."""
+    names = [quote_bq(c.name) for c in _load_runs_columns()]
+    keys = {quote_bq("run_id"), quote_bq("table_name")}
+    updates = ", ".join(f"{n} = s.{n}" for n in names if n not in keys)
+    return (
+        f"MERGE {table_sql(project, OPS_DATASET, 'load_runs')} AS t\n"
+        "USING (SELECT * FROM UNNEST(@runs)) AS s\n"
+        "ON t.`run_id` = s.`run_id` AND t.`table_name` = s.`table_name`\n"
+        f"WHEN MATCHED THEN UPDATE SET {updates}\n"
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)})\n"
+        f"  VALUES ({', '.join('s.' + n for n in names)})"
+    )
+
+
+def merge_watermark_sql(project: str) -> str:
+    """Set the (pipeline, table_name) watermark to ``@new_watermark``, inserting it the first time."""
+    return (
+        f"MERGE {table_sql(project, OPS_DATASET, 'watermarks')} AS t\n"
+        "USING (SELECT @pipeline AS `pipeline`, @table_name AS `table_name`) AS s\n"
+        "ON t.`pipeline` = s.`pipeline` AND t.`table_name` = s.`table_name`\n"
+        "WHEN MATCHED THEN UPDATE SET `cursor_column` = @cursor_column, `watermark` = @new_watermark, "
+        "`run_id` = @run_id, `updated_at` = @loaded_at\n"
+        "WHEN NOT MATCHED THEN INSERT (`pipeline`, `table_name`, `cursor_column`, `watermark`, `run_id`, "
+        "`updated_at`)\n"
+        "  VALUES (@pipeline, @table_name, @cursor_column, @new_watermark, @run_id, @loaded_at)"
+    )
+
+
+def succeeded_run_row(request: LoadRequest, rows_loaded: int) -> dict:
+    """This run's ops.load_runs row once the table is committed (same fields as DuckDB writes)."""
+    return {
+        "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
+        "target_table": request.target, "window_start": request.window.start, "window_end": request.window.end,
+        "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": rows_loaded,
+        "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
+        "started_at": request.started_at, "ended_at": request.loaded_at,
+    }
+
+
+def commit_script(request: LoadRequest, project: str,
+                  max_decimal_precision: int = BIGNUMERIC_PRECISION) -> tuple[str, list[QueryParameter]]:
+    """The one transaction that makes a run's rows visible, with every value a query parameter.
+
+    It is idempotent: rerun after a commit it deletes the same window and inserts the same
+    scratch rows, so the client's job retry and :data:`COMMIT_ATTEMPTS` are safe.
+    """
+    raw = table_sql(project, request.dataset, request.table)
+    scratch = table_sql(project, request.dataset, scratch_table_name(request))
+    where, window_params = window_filter(request)
+    columns = ", ".join(quote_bq(c.name) for c in request.schema.columns)
+    select = ", ".join(insert_expression(c, max_decimal_precision) for c in request.schema.columns)
+    statements = [
+        "BEGIN TRANSACTION",
+        f"ASSERT (SELECT COUNT(*) FROM {scratch}) = @rows_read\n"
+        "  AS 'staged row count differs from rows read; nothing committed'",
+        f"DELETE FROM {raw} WHERE {where}",
+        f"INSERT INTO {raw} ({columns}, {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)})\n"
+        f"SELECT {select}, @run_id, @loaded_at\nFROM {scratch}",
+        merge_runs_sql(project),
+    ]
+    params: list[QueryParameter] = [
+        bigquery.ScalarQueryParameter("rows_read", "INT64", request.rows_read),
+        *window_params,
+        bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
+        bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at),
+        runs_parameter([succeeded_run_row(request, request.rows_read)]),
+    ]
+    if request.new_watermark is not None:
+        if request.window.column is None:
+            raise ValueError(f"{request.target}: a new watermark needs a cursor column")
+        statements.append(merge_watermark_sql(project))
+        params += [
+            bigquery.ScalarQueryParameter("pipeline", "STRING", request.pipeline),
+            bigquery.ScalarQueryParameter("table_name", "STRING", request.source_table),
+            bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
+            bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
+        ]
+    statements.append("COMMIT TRANSACTION")
+    return ";\n".join(statements) + ";\n", params
+
+
+# -- errors ------------------------------------------------------------------------------
+
+def bigquery_reason(exc: BaseException, job: Any = None) -> str:
+    """BigQuery's own words: the job's ``error_result`` message when there is one."""
+    error = getattr(job, "error_result", None) if job is not None else None
+    if isinstance(error, dict) and error.get("message"):
+        return " ".join(str(error["message"]).split())
+    message = getattr(exc, "message", None)
+    if isinstance(exc, GoogleAPIError) and message:
+        return one_line(Exception(message))
+    return one_line(exc)
+
+
+_CLOUD_ERRORS = (GoogleAPIError, GoogleAuthError)
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Cloud errors become one-line WarehouseErrors that say what was being done."""
+    try:
+        yield
+    except _CLOUD_ERRORS as exc:
+        raise WarehouseError(f"{what}: {bigquery_reason(exc)}") from exc
+
+
+# -- the warehouse -----------------------------------------------------------------------
+
+class BigQueryWarehouse(Warehouse):
+    """Raw tables in ``PROJECT.<dataset>.<table>``; run bookkeeping in ``PROJECT.ops``."""
+
+    max_decimal_precision = BIGNUMERIC_PRECISION
+
+    def __init__(self, project: str, location: str = DEFAULT_LOCATION, client: Any = None):
+        self.project = project
+        self.location = location
+        self._client = client
+
+    @classmethod
+    def from_url_rest(cls, rest: str, client: Any = None) -> BigQueryWarehouse:
+        """``PROJECT[?location=EU]`` (what follows ``bigquery://``); a bad URL is a ConfigError."""
+        url = f"bigquery://{rest}"
+        expected = "expected bigquery://PROJECT_ID[?location=LOCATION]"
+        project, _, query = rest.partition("?")
+        project = project.rstrip("/")
+        if not _PROJECT_RE.match(project):
+            raise ConfigError(f"bad --warehouse {url!r}: {project!r} is not a Google Cloud project id; {expected}")
+        try:
+            params = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+        except ValueError as exc:
+            raise ConfigError(f"bad --warehouse {url!r}: cannot read {query!r}; {expected}") from exc
+        unknown = sorted(set(params) - {"location"})
+        if unknown:
+            raise ConfigError(f"bad --warehouse {url!r}: unknown option(s) {', '.join(unknown)}; {expected}")
+        locations = params.get("location", [DEFAULT_LOCATION])
+        if len(locations) != 1 or not _LOCATION_RE.match(locations[0]):
+            raise ConfigError(f"bad --warehouse {url!r}: bad location {locations}; {expected}")
+        return cls(project, locations[0], client=client)
+
+    def describe(self) -> str:
+        return f"bigquery://{self.project}"
+
+    @property
+    def client(self) -> Any:
+        """The BigQuery client, made on first use (finding credentials is slow and may fail)."""
+        if self._client is None:
+            with _translated(f"cannot open BigQuery project {self.project}"):
+                self._client = bigquery.Client(project=self.project, location=self.location)
+        return self._client
+
+    def check(self) -> None:
+        """Find credentials now: without them the run would fail after staging everything."""
+        _ = self.client
+
+    # -- datasets and tables
+
+    def _ensure_dataset(self, dataset: str) -> None:
+        """Get first, create only when missing: a loader allowed to write a dataset Terraform
+        made may not be allowed to create datasets in the project."""
+        dataset_id = f"{self.project}.{dataset}"
+        try:
+            self.client.get_dataset(dataset_id)
+        except NotFound:
+            ds = bigquery.Dataset(dataset_id)
+            ds.location = self.location
+            self.client.create_dataset(ds, exists_ok=True)
+
+    def _ensure_table(self, table: bigquery.Table) -> bigquery.Table | None:
+        """The existing table, or None after creating ``table``."""
+        try:
+            return self.client.get_table(table.reference)
+        except NotFound:
+            self.client.create_table(table, exists_ok=True)
+            return None
+
+    def ensure_ops(self) -> None:
+        with _translated(f"cannot create {self.project}.{OPS_DATASET} tables"):
+            self._ensure_dataset(OPS_DATASET)
+            for name in OPS_TABLES:
+                schema = load_schema_file(f"ops/{name}.json")
+                self._ensure_table(bigquery.Table(
+                    f"{self.project}.{OPS_DATASET}.{name}", schema=_fields(bigquery_schema_json(schema)),
+                ))
+
+    def _prepare_raw_table(self, request: LoadRequest, wanted: bigquery.Table) -> None:
+        """Create the dataset and raw table, or append the columns the source gained."""
+        self._ensure_dataset(request.dataset)
+        existing = self._ensure_table(wanted)
+        if existing is None:
+            return
+        added = new_fields(existing.schema, request.schema.with_load_metadata())
+        if added:
+            log.info("%s: new column(s) %s", request.target, ", ".join(f"{f.name} {f.field_type}" for f in added))
+            existing.schema = list(existing.schema) + added
+            self.client.update_table(existing, ["schema"])
+
+    # -- queries
+
+    def _run_query(self, sql: str, params: Sequence[QueryParameter] = (), what: str = "query",
+                   job_id_prefix: str | None = None) -> list[tuple]:
+        """One query job; a transaction aborted by a concurrent one on the same table is rerun."""
+        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        attempt = 1
+        while True:
+            job = None
+            try:
+                job = self.client.query(sql, job_config=config, job_id_prefix=job_id_prefix)
+                return [tuple(row.values()) for row in job.result()]
+            except _CLOUD_ERRORS as exc:
+                reason = bigquery_reason(exc, job)
+                if "concurrent update" not in reason.lower() or attempt >= COMMIT_ATTEMPTS:
+                    raise WarehouseError(f"{what}: {reason}") from exc
+                log.warning("%s: %s; running it again (attempt %d of %d)", what, reason, attempt + 1,
+                            COMMIT_ATTEMPTS)
+                self._sleep(2.0 * attempt)
+                attempt += 1
+
+    @staticmethod
+    def _sleep(seconds: float) -> None:
+        time.sleep(seconds)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self._run_query(sql, what="BigQuery query failed")
+
+    def watermark(self, pipeline: str, source_table: str) -> str | None:
+        rows = self._run_query(
+            f"SELECT `watermark` FROM {table_sql(self.project, OPS_DATASET, 'watermarks')}\n"
+            "WHERE `pipeline` = @pipeline AND `table_name` = @table_name",
+            [bigquery.ScalarQueryParameter("pipeline", "STRING", pipeline),
+             bigquery.ScalarQueryParameter("table_name", "STRING", source_table)],
+            what=f"cannot read the watermark of {source_table}",
+        )
+        return rows[0][0] if rows else None
+
+    def record_runs(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        self._run_query(merge_runs_sql(self.project), [runs_parameter(rows)],
+                        what=f"cannot record runs in {self.project}.{OPS_DATASET}.load_runs")
+
+    # -- the load
+
+    def load(self, request: LoadRequest) -> int:
+        """Commit one table: one load job into a scratch table, then one transaction.
+
+        Returns ``request.rows_read``: the commit's ASSERT pinned the scratch table to that
+        many rows and the INSERT copies all of them (a script's DML statistics would add up
+        the DELETE and MERGEs too).
+        """
+        target = f"{self.project}.{request.target}"
+        bad = [f for f in request.files if not f.startswith("gs://")]
+        if bad:
+            raise WarehouseError(f"{target}: BigQuery loads staged files from gs:// only, got {bad[0]!r}; "
+                                 "set --staging_location gs://BUCKET/PATH")
+        if len(request.files) > MAX_SOURCE_URIS:
+            raise WarehouseError(f"{target}: {len(request.files)} staged files, more than the {MAX_SOURCE_URIS} "
+                                 "one load job takes; stage fewer, larger partitions")
+        wanted = raw_table(request, self.project)  # request problems surface before any API call
+        sql, params = commit_script(request, self.project, self.max_decimal_precision)
+        with _translated(f"{target}: cannot prepare the table"):
+            self._prepare_raw_table(request, wanted)
+        scratch = scratch_table_id(request, self.project)
+        try:
+            self._fill_scratch(request, scratch, target)
+            self._run_query(sql, params, what=f"{target}: commit failed, nothing committed",
+                            job_id_prefix=_job_id_prefix("commit", request))
+        finally:
+            try:
+                self.client.delete_table(scratch, not_found_ok=True)
+            except _CLOUD_ERRORS as exc:  # the expiry removes it later; the load's outcome matters more
+                log.warning("%s: could not drop scratch table %s: %s", target, scratch, bigquery_reason(exc))
+        return request.rows_read
+
+    def _fill_scratch(self, request: LoadRequest, scratch: str, target: str) -> None:
+        """The run's one load job, then the scratch table's expiry."""
+        what = f"{target}: load job failed, nothing committed"
+        if not request.files:  # nothing staged: an empty scratch table keeps one commit path
+            with _translated(what):
+                table = bigquery.Table(scratch, schema=_fields(scratch_schema(request.schema,
+                                                                              self.max_decimal_precision)))
+                table.expires = datetime.now(timezone.utc) + SCRATCH_EXPIRY
+                self.client.create_table(table, exists_ok=True)
+            return
+        job = None
+        try:
+            job = self.client.load_table_from_uri(
+                list(request.files), scratch, job_config=load_job_config(request, self.max_decimal_precision),
+                job_id_prefix=_job_id_prefix("load", request),
+            )
+            job.result()
+        except _CLOUD_ERRORS as exc:
+            raise WarehouseError(f"{what}: {bigquery_reason(exc, job)}") from exc
+        if job.output_rows is not None and job.output_rows != request.rows_read:
+            raise WarehouseError(f"{what}: read {request.rows_read} rows but the load job loaded "
+                                 f"{job.output_rows}")
+        table = bigquery.Table(scratch)
+        table.expires = datetime.now(timezone.utc) + SCRATCH_EXPIRY
+        try:
+            self.client.update_table(table, ["expires"])
+        except _CLOUD_ERRORS as exc:  # only a safety net: the table is dropped right after the commit
+            log.warning("%s: could not set an expiry on %s: %s", target, scratch, bigquery_reason(exc))
