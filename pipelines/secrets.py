@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pipelines.errors import ConfigError, SourceError
 
@@ -44,7 +44,7 @@ def reject_password_in_url(url: str, option: str = "--source_url") -> None:
     """Passwords in a URL end up in shell history and in the job graph: refuse them."""
     try:
         parts = urlsplit(url)
-        password = parts.password
+        password = parts.password or dict(parse_qsl(parts.query)).get("password")
     except ValueError as exc:
         raise ConfigError(f"bad {option} {redact(url)!r}: {exc}") from exc
     if password:
@@ -52,6 +52,10 @@ def reject_password_in_url(url: str, option: str = "--source_url") -> None:
             f"{option} must not contain a password: set it in an environment variable "
             "(--source_password_env, default PGPASSWORD) or a Secret Manager secret (--source_password_secret)"
         )
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here, not deep in a driver
+    except ValueError as exc:
+        raise ConfigError(f"bad {option} {redact(url)!r}: {exc}") from exc
 
 
 def redact(url: str) -> str:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -283,6 +284,10 @@ def _beam_error(exc: BaseException) -> str:
     for marker in ("SourceError: ", "PipelineError: ", "WarehouseError: "):
         if marker in text:
             return one_line(Exception(text.rsplit(marker, 1)[1]))
+    if text.lstrip().startswith("Traceback"):  # a worker's traceback as text: its last exception line says why
+        reasons = [line for line in text.splitlines() if re.match(r"[A-Za-z_][\w.]*: ", line)]
+        if reasons:
+            return one_line(Exception(reasons[-1]))
     return f"{type(exc).__name__}: {one_line(exc)}"
 
 

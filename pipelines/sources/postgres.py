@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pyarrow as pa
 
-from pipelines.errors import SourceError, one_line
+from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact
 from pipelines.sources.arrow import conform
@@ -210,7 +210,7 @@ class PostgresSnapshot:
             (schema_name, name),
         ).fetchone()
         if oid is None:
-            raise SourceError(f"unknown table {schema_name}.{name}: not in the source database's catalog")
+            raise ConfigError(f"unknown table {schema_name}.{name}: not in the source database's catalog")
         oid = oid[0]
         kind, rows, pages = self.conn.execute(_SIZE_SQL, {"oid": oid}).fetchone()
         columns, exprs = [], []
@@ -291,6 +291,19 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
     return partitions
 
 
+def _stream(reader, partition: Partition) -> Iterator[pa.RecordBatch]:
+    """The driver's batches; a query failing mid-stream (e.g. division by zero) names the partition."""
+    batches = iter(reader)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - ADBC/Arrow raise OSError and their own types
+            raise SourceError(f"reading {partition.label} failed: {one_line(exc)}") from exc
+        yield batch
+
+
 class PostgresPartitionReader:
     """The workers' side: import the launcher's snapshot, stream one partition as Arrow."""
 
@@ -323,7 +336,7 @@ class PostgresPartitionReader:
                 raise SourceError(f"reading {partition.label} failed: {one_line(exc)}") from exc
             rows, started, last_report = 0, time.monotonic(), time.monotonic()
             emitted = False
-            for batch in reader:
+            for batch in _stream(reader, partition):
                 rows += batch.num_rows
                 emitted = True
                 try:
