@@ -126,7 +126,7 @@ class Seeder:
         attrs = [
             f'{{"tyre_size": "{["46/90R57", "53/80R63"][int(m) % 2]}", "autonomous": {str(bool(a)).lower()}, '
             f'"dispatch_group": {int(g)}}}'
-            for m, a, g in zip(model_idx, rng.random(n) < 0.3, rng.integers(1, 5, n))
+            for m, a, g in zip(model_idx, rng.random(n) < 0.3, rng.integers(1, 5, n), strict=True)
         ]
         commissioned = _us(self.start) // 86_400_000_000 - rng.integers(100, 4000, n)
         data = pa.table({

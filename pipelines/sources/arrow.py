@@ -41,7 +41,7 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     if batch.num_columns != len(schema):
         raise ValueError(f"expected {len(schema)} columns, the source returned {batch.num_columns}")
     arrays = []
-    for array, field in zip(batch.columns, schema):
+    for array, field in zip(batch.columns, schema, strict=True):
         array = _storage(array)
         if not array.type.equals(field.type):
             if pa.types.is_fixed_size_binary(array.type) and array.type.byte_width == 16 \

@@ -274,7 +274,8 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
             where.append(f"{ident} >= {literal(column, window.start)}")
         if window.end is not None:
             where.append(f"{ident} < {literal(column, window.end)}")
-    select = ", ".join(f"{expr} AS {quote_ident(c.name)}" for expr, c in zip(table.select_exprs, table.schema.columns))
+    pairs = zip(table.select_exprs, table.schema.columns, strict=True)
+    select = ", ".join(f"{expr} AS {quote_ident(c.name)}" for expr, c in pairs)
     source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
     partitions = []
     for index in range(count):

@@ -77,5 +77,5 @@ class Warehouse(ABC):
     def query(self, sql: str) -> list[tuple]:
         """Run a query in the warehouse's own dialect and return its rows."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - optional hook: most warehouses hold nothing open
+        """Release connections, if the warehouse keeps any."""
