@@ -41,16 +41,17 @@ def one_line(exc: BaseException) -> str:
 
 def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None = None) -> int:
     """Run an entry point; turn any failure into ``error: ...`` on stderr and an exit status."""
+    stderr = sys.stderr  # the terminal, even if a runner swapped sys.stderr while failing
     try:
         run(argv)
     except PipelineError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was committed for tables that had not finished", file=sys.stderr)
+        print("error: interrupted; nothing was committed for tables that had not finished", file=stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence prints one line, logs the rest
         log.debug("unexpected failure", exc_info=True)
-        print(f"error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {one_line(exc)}", file=stderr)
         return 1
     return 0

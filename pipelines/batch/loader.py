@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, TestOptions
+from apache_beam.options.pipeline_options import (
+    DebugOptions,
+    DirectOptions,
+    PipelineOptions,
+    StandardOptions,
+    TestOptions,
+)
 from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
@@ -47,7 +54,7 @@ class Snapshot(Protocol):
     def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str: ...
 
     def plan(self, table: SourceTable, window: Window, arrow_schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int) -> list[Partition]: ...
+             rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]: ...
 
     def reader(self): ...
 
@@ -161,7 +168,8 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
 
     dry_run = options.view_as(TestOptions).dry_run
     with source.open_snapshot(source_url, opts) as snapshot:
-        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag) for name in names]
+        workers = _local_workers(options)
+        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers) for name in names]
         if not dry_run:
             warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
         partitions = [part for p in plans for part in p.partitions]
@@ -192,7 +200,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
 
 
 def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: BatchLoadOptions,
-                warehouse: Warehouse, run_prefix: str, lag: timedelta) -> TablePlan:
+                warehouse: Warehouse, run_prefix: str, lag: timedelta, local_workers: int) -> TablePlan:
     table = snapshot.table(name)
     config = catalogue.get(table.qualified)
     watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
@@ -200,10 +208,18 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
     target_table = table.name.lower()
     prefix = staging.join(run_prefix, catalogue.dataset, target_table)
     schema = arrow_schema(table.schema, warehouse.max_decimal_precision)
-    partitions = snapshot.plan(table, window, schema, prefix, opts.rows_per_partition, opts.max_partitions)
+    partitions = snapshot.plan(table, window, schema, prefix, opts.rows_per_partition, opts.max_partitions,
+                               local_workers)
     log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
              len(partitions), window.describe())
     return TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
+
+
+def _local_workers(options: PipelineOptions) -> int:
+    """Threads of the local runner (partitions are dealt to them up front); 1 elsewhere."""
+    if options.view_as(StandardOptions).runner != "FnApiRunner":
+        return 1
+    return max(1, options.view_as(DirectOptions).direct_num_workers or 1)
 
 
 def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str):
@@ -225,12 +241,21 @@ def _beam_stderr_to_debug_log():
         yield
         return
     captured = io.StringIO()
-    with contextlib.redirect_stderr(captured):
-        try:
-            yield
-        finally:
-            if captured.getvalue():
-                log.debug("Beam wrote to stderr:\n%s", captured.getvalue())
+    original = sys.stderr
+    sys.stderr = captured
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit):
+        # the runner's threads are still unwinding and printing: keep them off the terminal
+        raise
+    except BaseException:
+        sys.stderr = original
+        raise
+    else:
+        sys.stderr = original
+    finally:
+        if captured.getvalue():
+            log.debug("Beam wrote to stderr:\n%s", captured.getvalue())
 
 
 def _report_dry_run(options: PipelineOptions, result, plans: list[TablePlan]) -> list[TableOutcome]:

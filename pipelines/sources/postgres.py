@@ -225,8 +225,9 @@ class PostgresSnapshot:
                            int(rows), int(pages))
 
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int) -> list[Partition]:
-        return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions)
+             rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]:
+        return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
+                               multiple)
 
     def reader(self) -> PostgresPartitionReader:
         return PostgresPartitionReader(self.connection, self.snapshot_id)
@@ -258,14 +259,17 @@ def literal(column: Column, value: str) -> str:
 
 
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-                    rows_per_partition: int, max_partitions: int) -> list[Partition]:
+                    rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]:
     """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
 
+    The count is rounded up to a ``multiple`` of the local workers, which take their share of
+    partitions up front: 5 partitions on 2 threads would leave one thread idle at the end.
     The last range is open-ended, so pages added since planning are still covered.
     """
     count = 1
     if table.pages > 0 and table.estimated_rows > rows_per_partition:
-        count = min(max_partitions, -(-table.estimated_rows // rows_per_partition), table.pages)
+        count = -(-table.estimated_rows // rows_per_partition)
+        count = min(max_partitions, -(-count // multiple) * multiple, table.pages)
     where = []
     if window.column is not None:
         column = table.schema.column(window.column)

@@ -1,0 +1,21 @@
+-- One row per drill hole (key: hole_id), latest version. "BenchLevel" gets a readable name.
+SELECT
+  hole_id,
+  pattern AS blast_pattern,
+  `BenchLevel` AS bench_level_m,
+  easting AS easting_m,
+  northing AS northing_m,
+  elevation AS elevation_m,
+  depth_m,
+  diameter_mm,
+  drilled_at,
+  rig_id,
+  penetration_m_h,
+  water_encountered,
+  collar_photo,
+  updated_at,
+  _run_id AS loaded_run_id,
+  _loaded_at AS loaded_at_warehouse
+FROM raw_production.drill_holes
+WHERE TRUE
+QUALIFY ROW_NUMBER() OVER (PARTITION BY hole_id ORDER BY updated_at DESC, _loaded_at DESC) = 1

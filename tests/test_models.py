@@ -1,0 +1,73 @@
+"""The ELT models: BigQuery SQL, transpiled and run on DuckDB over what the loader landed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+import sqlglot
+
+from pipelines.batch import production
+from pipelines.errors import PipelineError
+from pipelines.models import SQL_DIR, Model, apply_models, bigquery_statement, discover
+
+KEYS = {
+    "truck_loads": "load_id", "shifts": "shift_id", "trucks": "truck_id", "drill_holes": "hole_id",
+    "blasts": "blast_id", "crusher_throughput": "crusher_id, measured_at", "equipment_status": "status_id",
+}
+
+
+def load(url: str, warehouse_url: str) -> None:
+    production.run(["--source_url", url, "--warehouse", warehouse_url, "--lag_seconds", "0"])
+
+
+def test_staging_models_give_the_current_rows_of_every_table(production_url, warehouse_url, minera_home):
+    load(production_url, warehouse_url)
+    with psycopg.connect(production_url) as conn:
+        conn.execute("UPDATE truck_loads SET payload_t = payload_t + 1, updated_at = now() WHERE load_id <= 10")
+        conn.commit()
+        expected_payload = conn.execute("SELECT sum(payload_t) FROM truck_loads").fetchone()[0]
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in KEYS}
+    load(production_url, warehouse_url)
+    applied = apply_models(warehouse_url)
+    assert applied[:7] == sorted(f"staging.stg_production__{t}" for t in KEYS)
+    assert applied[-1] == "marts.haulage_by_shift"
+
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    for table, key in KEYS.items():
+        rows, keys = con.execute(f"SELECT count(*), count(DISTINCT ({key})) "
+                                 f"FROM staging.stg_production__{table}").fetchone()
+        assert rows == keys == counts[table], table
+    raw_rows = con.execute("SELECT count(*) FROM raw_production.truck_loads").fetchone()[0]
+    assert raw_rows == counts["truck_loads"] + 10  # raw keeps both versions ...
+    got = con.execute("SELECT sum(payload_t) FROM staging.stg_production__truck_loads").fetchone()[0]
+    assert got == expected_payload  # ... staging shows the new ones
+    hauled = con.execute("SELECT sum(hauled_t), sum(loads) FROM marts.haulage_by_shift").fetchone()
+    assert hauled == (expected_payload, counts["truck_loads"])
+
+
+@pytest.mark.parametrize("path", sorted(SQL_DIR.rglob("*.sql")), ids=lambda p: p.stem)
+def test_every_model_transpiles_to_duckdb(path: Path):
+    (statement,) = sqlglot.transpile(path.read_text(), read="bigquery", write="duckdb")
+    assert statement.upper().lstrip().startswith(("SELECT", "WITH", "/*"))
+
+
+def test_bigquery_statement_qualifies_datasets_with_the_project(tmp_path):
+    sql = tmp_path / "marts" / "production" / "m.sql"
+    sql.parent.mkdir(parents=True)
+    sql.write_text("-- c\nSELECT l.a FROM staging.x AS l JOIN raw_production.`order` AS o USING (a)")
+    statement = bigquery_statement("minera-prod", Model("marts", "m", sql))
+    assert statement == ("CREATE OR REPLACE VIEW `minera-prod.marts.m` AS /* c */ SELECT l.a FROM "
+                         "`minera-prod`.staging.x AS l JOIN `minera-prod`.raw_production.`order` AS o USING (a)")
+
+
+def test_a_broken_model_names_its_file(tmp_path, warehouse_url):
+    folder = tmp_path / "sql" / "staging" / "production"
+    folder.mkdir(parents=True)
+    (folder / "stg_broken.sql").write_text("SELECT missing_column FROM raw_production.nothing_here")
+    with pytest.raises(PipelineError, match="stg_broken.sql"):
+        apply_models(warehouse_url, sql_dir=tmp_path / "sql")
+    with pytest.raises(PipelineError, match="matches no model"):
+        discover(tmp_path / "sql", "nope")
