@@ -53,6 +53,7 @@ class Result:
 def start_database(rows: int) -> str:
     """The benchmark's own PostgreSQL, seeded once per row count."""
     sys.path.insert(0, str(ROOT))
+    BENCH_HOME.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver

@@ -31,11 +31,11 @@ def run(argv: list[str] | None = None) -> None:
     for table, rows in seed(url, scale=args.scale, seed=7).items():
         print(f"   public.{table:20s} {rows:>10,d} rows")
 
-    print("\n== 3. python -m pipelines.batch.production  (Beam, FnApiRunner, into DuckDB)")
+    print("\n== 3. python -m pipelines.batch.production --full_refresh  (Beam, FnApiRunner, into DuckDB)")
     from pipelines.batch import production
 
     started = time.monotonic()
-    outcomes = production.run([])
+    outcomes = production.run(["--full_refresh"])  # freshly seeded rows: reload, do not skip them
     seconds = time.monotonic() - started
     rows = sum(o.rows for o in outcomes)
     print(f"   {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s, start-up included)")
@@ -63,8 +63,8 @@ def run(argv: list[str] | None = None) -> None:
             "ORDER BY started_at DESC, table_name LIMIT 7"):
         print(f"   {row[0]:28s} {row[1]:10s} {row[2] or 0:>10,d} rows  window end {row[3]}")
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
-    print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly, or the "
-          "README's queries. Stop PostgreSQL with `make stack-stop`.\n")
+    print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
+          "Stop PostgreSQL with `make stack-stop`.\n")
 
 
 def main(argv: list[str] | None = None) -> int:

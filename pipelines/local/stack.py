@@ -38,7 +38,7 @@ def postgres_data_dir() -> Path:
 
 
 def default_warehouse_url() -> str:
-    return f"duckdb:///{home() / 'warehouse.duckdb'}"
+    return f"duckdb://{home() / 'warehouse.duckdb'}"  # an absolute path: duckdb:///abs/file
 
 
 def default_staging_location() -> str:
