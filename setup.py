@@ -26,6 +26,7 @@ setuptools.setup(
         "google-cloud-secret-manager>=2.20,<3",
         "pyyaml>=6,<7",
         "numpy>=1.26,<3",
+        "orjson>=3.9,<4",
     ],
     extras_require={
         "local": ["pgserver>=0.1.4,<0.2"],

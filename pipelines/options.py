@@ -16,6 +16,22 @@ from apache_beam.options.pipeline_options import (
 SETUP_PY = Path(__file__).resolve().parent.parent / "setup.py"
 
 
+class WarehouseOptions(PipelineOptions):
+    """``--warehouse``, shared by every pipeline (Beam registers each option once per process)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--warehouse", help="duckdb:///path/file.duckdb or bigquery://PROJECT "
+                            "(default: the local DuckDB warehouse)")
+
+
+def warehouse_url(options: PipelineOptions) -> str:
+    """``--warehouse``, or the local DuckDB warehouse."""
+    from pipelines.local import stack
+
+    return options.view_as(WarehouseOptions).warehouse or stack.default_warehouse_url()
+
+
 class BatchLoadOptions(PipelineOptions):
     """Options of ``python -m pipelines.batch.<source>`` (see DESIGN.md 4.2).
 
@@ -29,8 +45,6 @@ class BatchLoadOptions(PipelineOptions):
         parser.add_argument("--source_url", help="source database URL, without password "
                             "(default: the local stack)")
         parser.add_argument("--tables", help="comma-separated schema.table list (default: the catalogue)")
-        parser.add_argument("--warehouse", help="duckdb:///path/file.duckdb or bigquery://PROJECT "
-                            "(default: the local DuckDB warehouse)")
         parser.add_argument("--start", help="window start (inclusive), ISO 8601; default: the watermark")
         parser.add_argument("--end", help="window end (exclusive), ISO 8601; default: snapshot time - lag")
         parser.add_argument("--full_refresh", action="store_true", default=False,

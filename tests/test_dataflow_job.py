@@ -55,4 +55,6 @@ def test_setup_py_packages_everything_a_worker_imports(tmp_path):
     names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
     assert {"pipelines/batch/production.py", "pipelines/sources/postgres.py", "pipelines/batch/transforms.py",
             "pipelines/catalogues/production.yaml", "schemas/ops/load_runs.json",
-            "pipelines/local/production_schema.sql"} <= names
+            "pipelines/local/production_schema.sql", "schemas/ops/dead_letter.json",
+            "schemas/streaming/sensor_reading.json", "schemas/speed/sensor_minute_metrics.json",
+            "pipelines/streaming/sensors.py"} <= names

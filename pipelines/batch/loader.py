@@ -37,7 +37,7 @@ from pipelines.batch import staging
 from pipelines.batch.transforms import ExtractToStaging
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
-from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location
+from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
 from pipelines.schema import arrow_schema
 from pipelines.sources.base import Partition, SourceTable, Window
 from pipelines.warehouse import Warehouse, open_warehouse
@@ -151,7 +151,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     from pipelines.local import stack
 
     catalogue = Catalogue.load(opts.catalogue or source.catalogue)
-    warehouse = open_warehouse(opts.warehouse or stack.default_warehouse_url())
+    warehouse = open_warehouse(warehouse_url(options))
     stage_root = staging_location(options) or stack.default_staging_location()
     warehouse.check()
     warehouse.ensure_ops()

@@ -1,0 +1,283 @@
+"""Composable Beam transforms of the speed layer, shared by the streaming pipelines.
+
+Elements are batches: a list of envelopes in, an Arrow table of valid records out. Per-message
+Beam overhead is what makes naive streaming pipelines slow; here it is paid once per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from apache_beam import pvalue
+from apache_beam.metrics import Metrics
+from apache_beam.transforms import trigger, window
+
+from pipelines.streaming.messages import DeadLetter, Envelope, MessageSpec, dead_letter, read_replay, validate_batch
+
+log = logging.getLogger(__name__)
+
+DEAD = "dead_letter"
+HOUR = 3600
+MINUTE = 60
+
+
+class ReadReplayFn(beam.DoFn):
+    """Reads a replay file (the local stand-in for a subscription) in batches of envelopes."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+        self.received = Metrics.counter("messages", "received")
+        self.rejected = Metrics.counter("messages", "dead_letters")
+
+    def process(self, path: str):
+        for item in read_replay(path, self.batch_size):
+            if isinstance(item, DeadLetter):
+                self.received.inc()
+                self.rejected.inc()
+                yield pvalue.TaggedOutput(DEAD, item)
+            else:
+                self.received.inc(len(item))
+                yield item
+
+
+def to_envelope(message) -> Envelope:
+    """A ``PubsubMessage`` (with attributes) as an envelope."""
+    publish = getattr(message, "publish_time", None)
+    if publish is not None and not isinstance(publish, datetime):
+        publish = publish.ToDatetime(tzinfo=timezone.utc) if hasattr(publish, "ToDatetime") else None
+    return Envelope(getattr(message, "message_id", None), publish, dict(message.attributes or {}),
+                    message.data or b"")
+
+
+class ReadMessages(beam.PTransform):
+    """Envelope batches from ``--replay FILE`` or ``--input_subscription`` (same code after this).
+
+    Outputs: main = lists of envelopes; ``dead_letter`` = replay lines that are not envelopes.
+    """
+
+    def __init__(self, replay: str | None, subscription: str | None, batch_size: int = 10_000,
+                 id_label: str | None = None):
+        super().__init__()
+        self.replay, self.subscription = replay, subscription
+        self.batch_size, self.id_label = batch_size, id_label
+
+    def expand(self, pbegin):
+        if self.replay:
+            return (pbegin | "ReplayFile" >> beam.Create([self.replay])
+                    | "ReadReplay" >> beam.ParDo(ReadReplayFn(self.batch_size)).with_outputs(DEAD, main="batches"))
+        from apache_beam.io.gcp.pubsub import ReadFromPubSub
+
+        kwargs = {"id_label": self.id_label} if self.id_label else {}
+        batches = (pbegin
+                   | "ReadFromPubSub" >> ReadFromPubSub(subscription=self.subscription, with_attributes=True,
+                                                        timestamp_attribute="event_time", **kwargs)
+                   | "ToEnvelope" >> beam.Map(to_envelope)
+                   | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size))
+        empty = pbegin | "NoReplayDeadLetters" >> beam.Create([])
+        return {"batches": batches, DEAD: empty}
+
+
+class ValidateFn(beam.DoFn):
+    """Envelope batch -> Arrow table of valid records; dead letters (with 'late') on the side."""
+
+    def __init__(self, spec_name: str, pipeline: str, allowed_lateness: timedelta, time_field: str = "event_time"):
+        self.spec_name, self.pipeline = spec_name, pipeline
+        self.allowed_lateness, self.time_field = allowed_lateness, time_field
+        self.valid = Metrics.counter("messages", "valid")
+        self.rejected = Metrics.counter("messages", "dead_letters")
+
+    def setup(self) -> None:
+        self.spec = MessageSpec.load(self.spec_name)
+
+    def process(self, envelopes: list[Envelope]):
+        table, dead = validate_batch(self.spec, self.pipeline, envelopes)
+        if table.num_rows:
+            table, late = self._split_late(table, envelopes)
+            dead.extend(late)
+        self.valid.inc(table.num_rows)
+        self.rejected.inc(len(dead))
+        for letter in dead:
+            yield pvalue.TaggedOutput(DEAD, letter)
+        if table.num_rows:
+            yield table
+
+    def _split_late(self, table: pa.Table, envelopes: list[Envelope]) -> tuple[pa.Table, list[DeadLetter]]:
+        """Readings published more than the allowed lateness after their event time are 'late'.
+
+        Judged on publish time, so the replay path and Pub/Sub decide alike.
+        """
+        lag = pc.subtract(table["publish_time"], table[self.time_field])
+        late = pc.fill_null(pc.greater(lag, pa.scalar(self.allowed_lateness, pa.duration("us"))), False)
+        if not pc.any(late).as_py():
+            return table, []
+        by_id = {e.message_id: e for e in envelopes}
+        letters = [dead_letter(self.pipeline, by_id[mid],
+                               f"late: published {lag_s:.0f}s after event time, allowed "
+                               f"{self.allowed_lateness.total_seconds():.0f}s")
+                   for mid, lag_s in zip(table.filter(late)["message_id"].to_pylist(),
+                                         pc.divide(pc.cast(lag.filter(late), pa.int64()), 1_000_000).to_pylist(),
+                                         strict=True)]
+        return table.filter(pc.invert(late)), letters
+
+
+class SplitByWindowFn(beam.DoFn):
+    """Cuts a table into one piece per event-time window (hour or minute), timestamped in it."""
+
+    def __init__(self, seconds: int, time_field: str = "event_time"):
+        self.seconds, self.time_field = seconds, time_field
+
+    def process(self, table: pa.Table):
+        micros = pc.cast(table[self.time_field], pa.int64())
+        starts = pc.multiply(pc.divide(micros, self.seconds * 1_000_000), self.seconds)
+        for start in pc.unique(starts).to_pylist():
+            piece = table.filter(pc.equal(starts, start))
+            yield window.TimestampedValue((start, piece), start)
+
+
+def event_windows(seconds: int, allowed_lateness: timedelta, streaming: bool) -> beam.WindowInto:
+    """Fixed event-time windows; in streaming, fire at the watermark and again for late data."""
+    if not streaming:
+        return beam.WindowInto(window.FixedWindows(seconds))
+    return beam.WindowInto(
+        window.FixedWindows(seconds),
+        trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
+        accumulation_mode=trigger.AccumulationMode.DISCARDING,
+        allowed_lateness=int(allowed_lateness.total_seconds()),
+    )
+
+
+def concat(tables) -> pa.Table:
+    return pa.concat_tables(list(tables))
+
+
+def drop_duplicates(table: pa.Table, keys: list[str]) -> tuple[pa.Table, int]:
+    """First occurrence per key (publisher retries re-send a reading under a new message id)."""
+    if table.num_rows == 0:
+        return table, 0
+    indexed = table.append_column("_i", pa.array(range(table.num_rows), pa.int64()))
+    first = indexed.group_by(keys, use_threads=False).aggregate([("_i", "min")])["_i_min"]
+    unique = table.take(pc.sort_indices(first))
+    return unique, table.num_rows - unique.num_rows
+
+
+class WriteHourlyParquetFn(beam.DoFn):
+    """One Parquet file per hour window and pane: ``<lake>/<name>/dt=YYYY-MM-DD/hour=HH/<uuid>.parquet``.
+
+    Late panes add files to the hour they belong to; files are written under a temporary name
+    and renamed, so a reader never sees half a file.
+    """
+
+    def __init__(self, lake_location: str, name: str, keys: list[str]):
+        self.lake_location, self.name, self.keys = lake_location.rstrip("/"), name, keys
+        self.rows = Metrics.counter("lake", "rows")
+        self.duplicates = Metrics.counter("messages", "duplicates_dropped")
+
+    def process(self, element):
+        start, tables = element
+        table, dropped = drop_duplicates(concat(tables), self.keys)
+        self.duplicates.inc(dropped)
+        table = table.sort_by([(k, "ascending") for k in self.keys])
+        hour = datetime.fromtimestamp(start, timezone.utc)
+        folder = f"{self.lake_location}/{self.name}/dt={hour:%Y-%m-%d}/hour={hour:%H}"
+        path = f"{folder}/{uuid.uuid4().hex}.parquet"
+        write_parquet_atomically(table, path)
+        self.rows.inc(table.num_rows)
+        yield path
+
+
+def write_parquet_atomically(table: pa.Table, path: str) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
+    if "://" in path:
+        with FileSystems.create(path) as out:  # GCS objects appear whole when the upload completes
+            pq.write_table(table, out, compression="snappy")
+        return
+    import os
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(table, path + ".tmp", compression="snappy")
+    os.replace(path + ".tmp", path)
+
+
+def minute_metrics(element) -> pa.Table:
+    """Per sensor and event-time minute: count, max and RMS PPV, mean and dominant frequency, min battery."""
+    start, tables = element
+    table, _ = drop_duplicates(concat(tables), ["sensor_id", "event_time"])
+    table = table.append_column("ppv_sq", pc.multiply(table["ppv_mm_s"], table["ppv_mm_s"]))
+    grouped = table.group_by(["sensor_id", "zone"], use_threads=False).aggregate([
+        ("ppv_mm_s", "count"), ("ppv_mm_s", "max"), ("ppv_sq", "mean"), ("frequency_hz", "mean"),
+        ("battery_v", "min"),
+    ])
+    # dominant frequency: the frequency of the minute's strongest reading per sensor
+    order = table.sort_by([("sensor_id", "ascending"), ("ppv_mm_s", "descending")])
+    strongest = order.group_by(["sensor_id"], use_threads=False).aggregate([("frequency_hz", "first")])
+    dominant = dict(zip(strongest["sensor_id"].to_pylist(), strongest["frequency_hz_first"].to_pylist(),
+                        strict=True))
+    now = datetime.now(timezone.utc)
+    return pa.table({
+        "sensor_id": grouped["sensor_id"],
+        "zone": grouped["zone"],
+        "window_start": pa.array([datetime.fromtimestamp(start, timezone.utc)] * grouped.num_rows,
+                                 pa.timestamp("us", tz="UTC")),
+        "reading_count": grouped["ppv_mm_s_count"],
+        "max_ppv_mm_s": grouped["ppv_mm_s_max"],
+        "rms_ppv_mm_s": pc.sqrt(grouped["ppv_sq_mean"]),
+        "mean_frequency_hz": grouped["frequency_hz_mean"],
+        "dominant_frequency_hz": pa.array([dominant[s] for s in grouped["sensor_id"].to_pylist()], pa.float64()),
+        "min_battery_v": grouped["battery_v_min"],
+        "computed_at": pa.array([now] * grouped.num_rows, pa.timestamp("us", tz="UTC")),
+    })
+
+
+_DUCKDB_LOCK = threading.Lock()
+
+
+class AppendToDuckDBFn(beam.DoFn):
+    """Appends Arrow tables (or dead-letter rows) to a DuckDB table, one short transaction a bundle.
+
+    The local stand-in for BigQuery's streaming writes; DuckDB has one writer per process,
+    so the local runner's threads take turns.
+    """
+
+    def __init__(self, path: str, table: str, schema_file: str):
+        self.path, self.table, self.schema_file = path, table, schema_file
+
+    def start_bundle(self) -> None:
+        self.pending: list[pa.Table] = []
+
+    def process(self, element):
+        if isinstance(element, DeadLetter):
+            element = pa.Table.from_pylist([element.row()])
+        self.pending.append(element)
+
+    def finish_bundle(self) -> None:
+        if not self.pending:
+            return
+        import duckdb
+
+        from pipelines.schema import load_schema_file
+        from pipelines.warehouse.duckdb_warehouse import create_table_sql
+
+        schema = load_schema_file(self.schema_file)
+        names = ", ".join(f'"{c.name}"' for c in schema.columns)
+        batch = pa.concat_tables([t.select([c.name for c in schema.columns]) for t in self.pending],
+                                 promote_options="permissive")
+        with _DUCKDB_LOCK:
+            con = duckdb.connect(self.path)
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                dataset = self.table.split(".")[0]
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
+                con.execute(create_table_sql(self.table, schema))
+                con.register("incoming", batch)
+                con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM incoming")
+            finally:
+                con.close()
+        self.pending = []

@@ -1,0 +1,122 @@
+"""The sensor pipeline on the replay path: lake layout, dead letters, duplicates, the count invariant."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from pipelines.streaming import sensors
+
+T0 = datetime(2026, 11, 22, 10, 58, 0, tzinfo=timezone.utc)
+
+
+def iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def reading(sensor: str, t: datetime, ppv: float = 1.2) -> bytes:
+    return json.dumps({"sensor_id": sensor, "zone": "north-pit-3", "event_time": iso(t), "ppv_mm_s": ppv,
+                       "frequency_hz": 18.5, "battery_v": 3.61}).encode()
+
+
+def line(message_id: str, data: bytes, event: datetime, published: datetime | None = None) -> str:
+    published = published or event + timedelta(milliseconds=150)
+    return json.dumps({"message_id": message_id, "publish_time": iso(published),
+                       "attributes": {"event_time": iso(event)}, "data": base64.b64encode(data).decode()})
+
+
+MALFORMED = {
+    "not-json": b"{not json",
+    "not-utf8": b"\xff\xfe\xfa",
+    "missing-field": json.dumps({"sensor_id": "VIB-1", "zone": "z", "event_time": "2026-11-22T10:59:00Z",
+                                 "ppv_mm_s": 1.0, "frequency_hz": 20.0}).encode(),
+    "wrong-type": json.dumps({"sensor_id": "VIB-1", "zone": "z", "event_time": "2026-11-22T10:59:00Z",
+                              "ppv_mm_s": "high", "frequency_hz": 20.0, "battery_v": 3.6}).encode(),
+    "negative-ppv": json.dumps({"sensor_id": "VIB-1", "zone": "z", "event_time": "2026-11-22T10:59:00Z",
+                                "ppv_mm_s": -0.5, "frequency_hz": 20.0, "battery_v": 3.6}).encode(),
+    "bad-time": json.dumps({"sensor_id": "VIB-1", "zone": "z", "event_time": "yesterday at noon",
+                            "ppv_mm_s": 1.0, "frequency_hz": 20.0, "battery_v": 3.6}).encode(),
+    "empty-sensor": json.dumps({"sensor_id": " ", "zone": "z", "event_time": "2026-11-22T10:59:00Z",
+                                "ppv_mm_s": 1.0, "frequency_hz": 20.0, "battery_v": 3.6}).encode(),
+    "empty": b"",
+    "huge": b'{"sensor_id": "' + b"x" * 200_000 + b'"}',
+}
+EXPECTED_ERRORS = {
+    "not-json": "not valid JSON", "not-utf8": "not UTF-8", "missing-field": "missing field battery_v",
+    "wrong-type": "ppv_mm_s must be a number", "negative-ppv": "ppv_mm_s -0.5 is below 0",
+    "bad-time": "event_time is not a valid timestamp", "empty-sensor": "sensor_id is empty",
+    "empty": "empty payload", "huge": "exceeds", "late": "late:",
+}
+
+
+@pytest.fixture
+def replay(tmp_path):
+    lines = []
+    # 3 sensors x 4 minutes at 1 Hz, across the 11:00 hour boundary
+    for i in range(240):
+        t = T0 + timedelta(seconds=i)
+        for s in ("VIB-N3-001", "VIB-N3-002", "VIB-N3-003"):
+            lines.append(line(f"m-{s}-{i}", reading(s, t), t))
+    # publisher retries: same reading, new message id
+    for i in range(5):
+        t = T0 + timedelta(seconds=i)
+        lines.append(line(f"retry-{i}", reading("VIB-N3-001", t), t, t + timedelta(seconds=30)))
+    # late within the lateness (90 minutes) and beyond it (3 hours)
+    lines.append(line("late-ok", reading("VIB-S1-009", T0 - timedelta(minutes=90)), T0 - timedelta(minutes=90), T0))
+    lines.append(line("late-too", reading("VIB-S1-009", T0 - timedelta(hours=3)), T0 - timedelta(hours=3), T0))
+    for kind, data in MALFORMED.items():
+        lines.append(line(f"bad-{kind}", data, T0))
+    lines.append("this line is not an envelope")
+    path = tmp_path / "replay.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path, len(lines)
+
+
+def test_replay_lands_every_message_exactly_once(replay, tmp_path):
+    path, total = replay
+    lake, warehouse = tmp_path / "lake", tmp_path / "w.duckdb"
+    summary = sensors.run(["--replay", str(path), "--lake_location", str(lake),
+                           "--warehouse", f"duckdb://{warehouse}", "--batch_size", "100"])
+    assert summary.received == total
+    assert summary.duplicates_dropped == 5
+    assert summary.dead_letters == len(MALFORMED) + 2  # malformed kinds, late-too, the broken line
+    assert summary.lake_rows == 3 * 240 + 1
+    assert summary.balanced
+
+    folders = sorted(p.relative_to(lake).as_posix() for p in lake.glob("sensor_readings/*/*"))
+    assert folders == ["sensor_readings/dt=2026-11-22/hour=09", "sensor_readings/dt=2026-11-22/hour=10",
+                       "sensor_readings/dt=2026-11-22/hour=11"]
+    table = ds.dataset(lake / "sensor_readings", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == summary.lake_rows
+    hours = {(r["hour"], r["event_time"].hour) for r in table.select(["hour", "event_time"]).to_pylist()}
+    assert hours == {(9, 9), (10, 10), (11, 11)}  # every reading sits in its event-time hour
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    letters = con.execute("SELECT message_id, payload, error, attributes FROM ops.dead_letter").fetchall()
+    by_id = {m: (p, e, a) for m, p, e, a in letters}
+    for kind, data in MALFORMED.items():
+        payload, error, attributes = by_id[f"bad-{kind}"]
+        assert bytes(payload) == data  # exactly as received: replayable
+        assert EXPECTED_ERRORS[kind] in error, (kind, error)
+        assert json.loads(attributes) == {"event_time": iso(T0)}
+    assert "late:" in by_id["late-too"][1]
+    assert any(m is None and "not a replay envelope" in e for m, _, e, _ in letters)
+
+    metrics = con.execute("SELECT sensor_id, reading_count, max_ppv_mm_s, rms_ppv_mm_s FROM "
+                          "speed.sensor_minute_metrics WHERE sensor_id = 'VIB-N3-001' ORDER BY window_start").fetchall()
+    assert [m[1] for m in metrics] == [60, 60, 60, 60]  # the retries did not count twice
+    assert all(abs(m[2] - 1.2) < 1e-9 and abs(m[3] - 1.2) < 1e-9 for m in metrics)
+
+
+def test_needs_exactly_one_input(tmp_path):
+    from pipelines.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="exactly one"):
+        sensors.run(["--lake_location", str(tmp_path)])
+    with pytest.raises(ConfigError, match="no such file"):
+        sensors.run(["--replay", str(tmp_path / "missing.jsonl")])
