@@ -1,6 +1,6 @@
 """Composable Beam transforms of the speed layer, shared by the streaming pipelines.
 
-Elements are batches: a list of envelopes in, an Arrow table of valid records out. Per-message
+Elements are batches: an Arrow table of envelopes in, an Arrow table of valid records out. Per-message
 Beam overhead is what makes naive streaming pipelines slow; here it is paid once per batch.
 """
 
@@ -19,7 +19,15 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import trigger, window
 
-from pipelines.streaming.messages import DeadLetter, Envelope, MessageSpec, dead_letter, read_replay, validate_batch
+from pipelines.streaming.messages import (
+    DeadLetter,
+    Envelope,
+    MessageSpec,
+    envelope_batch,
+    read_replay,
+    replay_ranges,
+    validate_batch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +44,15 @@ class ReadReplayFn(beam.DoFn):
         self.received = Metrics.counter("messages", "received")
         self.rejected = Metrics.counter("messages", "dead_letters")
 
-    def process(self, path: str):
-        for item in read_replay(path, self.batch_size):
+    def process(self, byte_range: tuple[str, int, int]):
+        path, start, end = byte_range
+        for item in read_replay(path, self.batch_size, start, end):
             if isinstance(item, DeadLetter):
                 self.received.inc()
                 self.rejected.inc()
                 yield pvalue.TaggedOutput(DEAD, item)
             else:
-                self.received.inc(len(item))
+                self.received.inc(item.num_rows)
                 yield item
 
 
@@ -52,6 +61,7 @@ def to_envelope(message) -> Envelope:
     publish = getattr(message, "publish_time", None)
     if publish is not None and not isinstance(publish, datetime):
         publish = publish.ToDatetime(tzinfo=timezone.utc) if hasattr(publish, "ToDatetime") else None
+    publish = publish.isoformat() if publish is not None else None
     return Envelope(getattr(message, "message_id", None), publish, dict(message.attributes or {}),
                     message.data or b"")
 
@@ -70,7 +80,8 @@ class ReadMessages(beam.PTransform):
 
     def expand(self, pbegin):
         if self.replay:
-            return (pbegin | "ReplayFile" >> beam.Create([self.replay])
+            return (pbegin | "ReplayRanges" >> beam.Create(replay_ranges(self.replay), reshuffle=False)
+                    | "Distribute" >> beam.Reshuffle()
                     | "ReadReplay" >> beam.ParDo(ReadReplayFn(self.batch_size)).with_outputs(DEAD, main="batches"))
         from apache_beam.io.gcp.pubsub import ReadFromPubSub
 
@@ -79,7 +90,8 @@ class ReadMessages(beam.PTransform):
                    | "ReadFromPubSub" >> ReadFromPubSub(subscription=self.subscription, with_attributes=True,
                                                         timestamp_attribute="event_time", **kwargs)
                    | "ToEnvelope" >> beam.Map(to_envelope)
-                   | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size))
+                   | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+                   | "ToEnvelopeBatch" >> beam.Map(envelope_batch))
         empty = pbegin | "NoReplayDeadLetters" >> beam.Create([])
         return {"batches": batches, DEAD: empty}
 
@@ -96,35 +108,14 @@ class ValidateFn(beam.DoFn):
     def setup(self) -> None:
         self.spec = MessageSpec.load(self.spec_name)
 
-    def process(self, envelopes: list[Envelope]):
-        table, dead = validate_batch(self.spec, self.pipeline, envelopes)
-        if table.num_rows:
-            table, late = self._split_late(table, envelopes)
-            dead.extend(late)
+    def process(self, batch: pa.Table):
+        table, dead = validate_batch(self.spec, self.pipeline, batch, self.allowed_lateness, self.time_field)
         self.valid.inc(table.num_rows)
         self.rejected.inc(len(dead))
         for letter in dead:
             yield pvalue.TaggedOutput(DEAD, letter)
         if table.num_rows:
             yield table
-
-    def _split_late(self, table: pa.Table, envelopes: list[Envelope]) -> tuple[pa.Table, list[DeadLetter]]:
-        """Readings published more than the allowed lateness after their event time are 'late'.
-
-        Judged on publish time, so the replay path and Pub/Sub decide alike.
-        """
-        lag = pc.subtract(table["publish_time"], table[self.time_field])
-        late = pc.fill_null(pc.greater(lag, pa.scalar(self.allowed_lateness, pa.duration("us"))), False)
-        if not pc.any(late).as_py():
-            return table, []
-        by_id = {e.message_id: e for e in envelopes}
-        letters = [dead_letter(self.pipeline, by_id[mid],
-                               f"late: published {lag_s:.0f}s after event time, allowed "
-                               f"{self.allowed_lateness.total_seconds():.0f}s")
-                   for mid, lag_s in zip(table.filter(late)["message_id"].to_pylist(),
-                                         pc.divide(pc.cast(lag.filter(late), pa.int64()), 1_000_000).to_pylist(),
-                                         strict=True)]
-        return table.filter(pc.invert(late)), letters
 
 
 class SplitByWindowFn(beam.DoFn):
