@@ -1,7 +1,8 @@
 """``make demo``: the platform end to end on the embedded local defaults.
 
 Starts the local PostgreSQL, seeds the production app, loads it into the local DuckDB
-warehouse through the Beam pipeline, applies the SQL models, and prints what landed where.
+warehouse through the Beam pipeline, applies the SQL models, simulates an hour of the mine's
+vibration sensors and replays it through the speed layer, and prints what landed where.
 
     python -m pipelines.demo [--scale 100000]
 """
@@ -47,13 +48,29 @@ def run(argv: list[str] | None = None) -> None:
     for model in apply_models(warehouse_url):
         print(f"   {model}")
 
-    print(f"\n== 5. what landed where: {warehouse_url}")
+    print("\n== 5. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
+          "python -m pipelines.streaming.sensors")
+    from pipelines.simulate.sensors import write_replay
+    from pipelines.streaming import sensors
+
+    _fresh_speed_layer(warehouse_url)
+    replay = stack.home() / "replay" / "sensors.jsonl"
+    simulated = write_replay(str(replay), sensors=120, rate_hz=1, minutes=60)
+    print(f"   simulated {simulated['messages']:,} messages into {replay} "
+          f"({simulated['malformed']} malformed, {simulated['late']} late, {simulated['retries']} retries)")
+    summary = sensors.run(["--replay", str(replay), "--lake_location", stack.default_lake_location(),
+                           "--warehouse", warehouse_url])
+    print(f"   messages in {summary.received:,} = lake rows {summary.lake_rows:,} + dead letters "
+          f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
+    print(f"   lake: {stack.default_lake_location()}/sensor_readings/dt=YYYY-MM-DD/hour=HH/*.parquet")
+
+    print(f"\n== 6. what landed where: {warehouse_url}")
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema IN ('raw_production', 'staging', 'marts', 'ops') ORDER BY 1, 2")
+        "WHERE table_schema IN ('raw_production', 'staging', 'marts', 'speed', 'ops') ORDER BY 1, 2")
     for schema, table, kind in tables:
         count = warehouse.query(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0]
         print(f"   {schema + '.' + table:45s} {count:>10,d} rows  {'(view)' if kind == 'VIEW' else ''}")
@@ -65,6 +82,24 @@ def run(argv: list[str] | None = None) -> None:
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
     print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
           "Stop PostgreSQL with `make stack-stop`.\n")
+
+
+def _fresh_speed_layer(warehouse_url: str) -> None:
+    """The demo replays the same hour each time: start the lake and speed tables empty.
+
+    (A replay is a stand-in for a subscription, which never delivers the same hour twice;
+    replaying a file twice into the same lake appends it twice.)
+    """
+    import shutil
+
+    from pipelines.local import stack
+    from pipelines.warehouse import open_warehouse
+
+    shutil.rmtree(f"{stack.default_lake_location()}/sensor_readings", ignore_errors=True)
+    warehouse = open_warehouse(warehouse_url)
+    warehouse.ensure_ops()
+    warehouse.query("DROP TABLE IF EXISTS speed.sensor_minute_metrics")
+    warehouse.query("DROP TABLE IF EXISTS ops.dead_letter")
 
 
 def main(argv: list[str] | None = None) -> int:
