@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 SPECS_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "streaming"
 MAX_PAYLOAD_BYTES = 64 * 1024
+_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
 _ARROW = {"STRING": pa.string(), "FLOAT64": pa.float64(), "INT64": pa.int64(),
           "TIMESTAMP": pa.timestamp("us", tz="UTC"), "BOOL": pa.bool_()}
@@ -208,17 +209,22 @@ def _column(rule: dict, values: list, bad: dict[int, str]) -> pa.Array:
     """One payload field as an Arrow column; rows whose value breaks the rule land in ``bad``."""
     name, kind = rule["name"], rule["type"]
     if kind == "TIMESTAMP":
-        strings = [v if isinstance(v, str) else None for v in values]
+        strings = pa.array([v if isinstance(v, str) else None for v in values], pa.string())
+        # well-formed ISO 8601 instants are cast in bulk; only the rest are parsed one by one
+        well_formed = pc.fill_null(pc.match_substring_regex(strings, _ISO_INSTANT), False)
         try:
-            column = pc.cast(pa.array(strings, pa.string()), pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            parsed = []
-            for i, v in enumerate(strings):
+            column = pc.cast(pc.if_else(well_formed, strings, pa.scalar(None, pa.string())),
+                             pa.timestamp("us", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. month 13: parse all, one by one
+            well_formed = pa.array([False] * len(strings))
+            column = pa.nulls(len(strings), pa.timestamp("us", tz="UTC"))
+        if not pc.all(pc.or_(well_formed, pc.is_null(strings))).as_py():
+            parsed = column.to_pylist()
+            for i in pc.indices_nonzero(pc.and_(pc.invert(well_formed), pc.is_valid(strings))).to_pylist():
                 try:
-                    parsed.append(parse_time(v) if v is not None else None)
+                    parsed[i] = parse_time(strings[i].as_py())
                 except ValueError as exc:
                     bad.setdefault(i, f"{name} is not a valid timestamp: {exc}")
-                    parsed.append(None)
             column = pa.array(parsed, pa.timestamp("us", tz="UTC"))
         for i, v in enumerate(values):
             if v is not None and not isinstance(v, str):
