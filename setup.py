@@ -12,6 +12,7 @@ setuptools.setup(
     package_data={
         "pipelines.local": ["*.sql"],
         "pipelines.catalogues": ["*.yaml"],
+        "pipelines.streaming": ["*.json"],
         "schemas": ["**/*.json"],
         "sql": ["**/*.sql"],
     },

@@ -66,6 +66,9 @@ def replay(tmp_path):
     for i in range(5):
         t = T0 + timedelta(seconds=i)
         lines.append(line(f"retry-{i}", reading("VIB-N3-001", t), t, t + timedelta(seconds=30)))
+    # a blast: 45 mm/s at 18.5 Hz, over the limit curve (24.25 mm/s at 18.5 Hz)
+    blast = T0 + timedelta(seconds=30, milliseconds=500)
+    lines.append(line("blast", reading("VIB-N3-003", blast, ppv=45.0), blast))
     # late within the lateness (90 minutes) and beyond it (3 hours)
     lines.append(line("late-ok", reading("VIB-S1-009", T0 - timedelta(minutes=90)), T0 - timedelta(minutes=90), T0))
     lines.append(line("late-too", reading("VIB-S1-009", T0 - timedelta(hours=3)), T0 - timedelta(hours=3), T0))
@@ -85,7 +88,7 @@ def test_replay_lands_every_message_exactly_once(replay, tmp_path):
     assert summary.received == total
     assert summary.duplicates_dropped == 5
     assert summary.dead_letters == len(MALFORMED) + 2  # malformed kinds, late-too, the broken line
-    assert summary.lake_rows == 3 * 240 + 1
+    assert summary.lake_rows == 3 * 240 + 2
     assert summary.balanced
 
     folders = sorted(p.relative_to(lake).as_posix() for p in lake.glob("sensor_readings/*/*"))
@@ -111,6 +114,18 @@ def test_replay_lands_every_message_exactly_once(replay, tmp_path):
                           "speed.sensor_minute_metrics WHERE sensor_id = 'VIB-N3-001' ORDER BY window_start").fetchall()
     assert [m[1] for m in metrics] == [60, 60, 60, 60]  # the retries did not count twice
     assert all(abs(m[2] - 1.2) < 1e-9 and abs(m[3] - 1.2) < 1e-9 for m in metrics)
+    alerts = con.execute("SELECT rule, sensor_id, zone, event_time, measured_value, limit_value FROM ops.alerts"
+                         ).fetchall()
+    assert alerts == [("ppv_limit_curve", "VIB-N3-003", "north-pit-3", T0, 45.0, pytest.approx(24.25))]
+
+
+def test_limit_curve_is_linear_between_points_and_flat_outside():
+    import numpy as np
+
+    from pipelines.streaming.alerts import load_curve, ppv_limit
+
+    curve = load_curve()
+    assert ppv_limit(curve, np.array([0.5, 5.0, 10.0, 30.0, 75.0, 500.0])).tolist() == [20, 20, 20, 30, 45, 50]
 
 
 def test_needs_exactly_one_input(tmp_path):
@@ -120,3 +135,14 @@ def test_needs_exactly_one_input(tmp_path):
         sensors.run(["--lake_location", str(tmp_path)])
     with pytest.raises(ConfigError, match="no such file"):
         sensors.run(["--replay", str(tmp_path / "missing.jsonl")])
+
+
+def test_drop_duplicates_keeps_the_first_of_each_key_in_order():
+    import pyarrow as pa
+
+    from pipelines.streaming.transforms import drop_duplicates
+
+    table = pa.table({"k": ["a", "b", "a", "c", "b", "d"], "v": [1, 2, 3, 4, 5, 6]})
+    unique, dropped = drop_duplicates(table, ["k"])
+    assert unique.to_pydict() == {"k": ["a", "b", "c", "d"], "v": [1, 2, 4, 6]}
+    assert dropped == 2

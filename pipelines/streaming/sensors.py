@@ -23,6 +23,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipelines import logs
 from pipelines.errors import ConfigError, main_guard
 from pipelines.options import apply_runner_defaults, warehouse_url
+from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
 from pipelines.streaming.transforms import (
     DEAD,
     HOUR,
@@ -48,6 +49,8 @@ class SensorOptions(PipelineOptions):
         parser.add_argument("--lake_location", default=None, help="folder or gs:// prefix of the lake")
         parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
         parser.add_argument("--batch_size", type=int, default=10_000, help="messages per element")
+        parser.add_argument("--ppv_limit_curve", default=None,
+                            help="JSON file of (frequency Hz, PPV mm/s) points (default: DIN 4150-3 line 1)")
 
 
 @dataclass
@@ -75,13 +78,18 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
          | "GroupHour" >> beam.GroupByKey()
          | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"])))
 
-    _ = (readings
-         | "SplitByMinute" >> beam.ParDo(SplitByWindowFn(MINUTE))
-         | "MinuteWindows" >> event_windows(MINUTE, lateness, streaming)
-         | "GroupMinute" >> beam.GroupByKey()
-         | "MinuteMetrics" >> beam.Map(minute_metrics)
-         | "WriteMetrics" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "speed.sensor_minute_metrics",
-                                                         "speed/sensor_minute_metrics.json")))
+    metrics = (readings
+               | "SplitByMinute" >> beam.ParDo(SplitByWindowFn(MINUTE))
+               | "MinuteWindows" >> event_windows(MINUTE, lateness, streaming)
+               | "GroupMinute" >> beam.GroupByKey()
+               | "MinuteMetrics" >> beam.Map(minute_metrics))
+    _ = metrics | "WriteMetrics" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "speed.sensor_minute_metrics",
+                                                                "speed/sensor_minute_metrics.json"))
+    curve = load_curve(opts.ppv_limit_curve)
+    _ = (metrics
+         | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
+         | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
+         | "WriteAlerts" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.alerts", "ops/alerts.json")))
 
     _ = ((read[DEAD], parsed[DEAD]) | "AllDeadLetters" >> beam.Flatten()
          | "WriteDeadLetters" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.dead_letter",

@@ -154,7 +154,7 @@ def drop_duplicates(table: pa.Table, keys: list[str]) -> tuple[pa.Table, int]:
         return table, 0
     indexed = table.append_column("_i", pa.array(range(table.num_rows), pa.int64()))
     first = indexed.group_by(keys, use_threads=False).aggregate([("_i", "min")])["_i_min"]
-    unique = table.take(pc.sort_indices(first))
+    unique = table.take(pc.take(first, pc.sort_indices(first)))  # the first rows, in arrival order
     return unique, table.num_rows - unique.num_rows
 
 

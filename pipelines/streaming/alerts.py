@@ -1,0 +1,65 @@
+"""Alert rules of the speed layer, evaluated in bulk on Arrow tables.
+
+``ppv_limit_alerts``: a sensor's strongest reading of a minute above the PPV limit for its
+dominant frequency. The curve is configuration (``ppv_limit_curve.json``), not code.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from importlib import resources
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ALERT_SCHEMA = pa.schema([
+    ("alert_id", pa.string()), ("pipeline", pa.string()), ("rule", pa.string()), ("sensor_id", pa.string()),
+    ("zone", pa.string()), ("event_time", pa.timestamp("us", tz="UTC")), ("measured_value", pa.float64()),
+    ("limit_value", pa.float64()), ("unit", pa.string()), ("details", pa.string()),
+    ("raised_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def load_curve(path: str | None = None) -> np.ndarray:
+    """The limit curve as an (n, 2) array of (frequency Hz, PPV mm/s), sorted by frequency."""
+    text = (open(path).read() if path
+            else resources.files("pipelines.streaming").joinpath("ppv_limit_curve.json").read_text())
+    points = np.array(json.loads(text)["points_hz_mm_s"], dtype=float)
+    return points[np.argsort(points[:, 0])]
+
+
+def ppv_limit(curve: np.ndarray, frequency_hz: np.ndarray) -> np.ndarray:
+    """Limit at each frequency: linear between the curve's points, flat beyond its ends."""
+    return np.interp(frequency_hz, curve[:, 0], curve[:, 1])
+
+
+def ppv_limit_alerts(metrics: pa.Table, curve: np.ndarray, pipeline: str) -> pa.Table:
+    """One alert per sensor-minute whose max PPV exceeds the limit at its dominant frequency."""
+    if metrics.num_rows == 0:
+        return ALERT_SCHEMA.empty_table()
+    limits = ppv_limit(curve, metrics["dominant_frequency_hz"].to_numpy(zero_copy_only=False))
+    over = pc.greater(metrics["max_ppv_mm_s"], pa.array(limits))
+    hits = metrics.filter(over)
+    if hits.num_rows == 0:
+        return ALERT_SCHEMA.empty_table()
+    hit_limits = limits[np.asarray(over.to_numpy(zero_copy_only=False), dtype=bool)]
+    starts = hits["window_start"].to_pylist()
+    sensors = hits["sensor_id"].to_pylist()
+    now = datetime.now(timezone.utc)
+    return pa.table({
+        "alert_id": [f"{pipeline}:ppv_limit_curve:{s}:{t:%Y%m%dT%H%M}" for s, t in zip(sensors, starts, strict=True)],
+        "pipeline": [pipeline] * hits.num_rows,
+        "rule": ["ppv_limit_curve"] * hits.num_rows,
+        "sensor_id": hits["sensor_id"],
+        "zone": hits["zone"],
+        "event_time": hits["window_start"],
+        "measured_value": hits["max_ppv_mm_s"],
+        "limit_value": pa.array(hit_limits, pa.float64()),
+        "unit": ["mm/s"] * hits.num_rows,
+        "details": [f"max PPV {p:.1f} mm/s at {f:.1f} Hz over the limit {lim:.1f} mm/s"
+                    for p, f, lim in zip(hits["max_ppv_mm_s"].to_pylist(), hits["dominant_frequency_hz"].to_pylist(),
+                                         hit_limits, strict=True)],
+        "raised_at": pa.array([now] * hits.num_rows, pa.timestamp("us", tz="UTC")),
+    }, schema=ALERT_SCHEMA)
