@@ -69,6 +69,13 @@ def test_every_simulated_message_is_accounted_for(tmp_path):
     assert result.dead_letters == summary["malformed"] + summary.get("late_beyond_2h", 0)
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM ops.dead_letter").fetchone()[0] == result.dead_letters
+    # the two dropout sensors went quiet for 10 minutes: one silent-sensor alert each, nobody else
+    silent = con.execute("SELECT sensor_id, measured_value FROM ops.alerts WHERE rule = 'silent_sensor'").fetchall()
+    assert len(silent) == 2 and len({s for s, _ in silent}) == 2
+    assert all(10 <= minutes < 10.1 for _, minutes in silent)
+    blasts = con.execute("SELECT DISTINCT zone, minute(event_time) FROM ops.alerts WHERE rule = 'ppv_limit_curve'"
+                         ).fetchall()
+    assert blasts and {z for z, _ in blasts} == {sim.BLAST_ZONE} and {m for _, m in blasts} <= {15, 45}
 
 
 class FakePublisher:

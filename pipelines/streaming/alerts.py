@@ -2,12 +2,13 @@
 
 ``ppv_limit_alerts``: a sensor's strongest reading of a minute above the PPV limit for its
 dominant frequency. The curve is configuration (``ppv_limit_curve.json``), not code.
+``silent_sensor_alerts``: a sensor quiet for longer than N minutes while the mine reports.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 
 import numpy as np
@@ -63,3 +64,43 @@ def ppv_limit_alerts(metrics: pa.Table, curve: np.ndarray, pipeline: str) -> pa.
                                          hit_limits, strict=True)],
         "raised_at": pa.array([now] * hits.num_rows, pa.timestamp("us", tz="UTC")),
     }, schema=ALERT_SCHEMA)
+
+
+def silent_sensor_alerts(readings: pa.Table, silent_after: timedelta, pipeline: str) -> pa.Table:
+    """Sensors that went quiet for longer than ``silent_after`` inside one batch of readings.
+
+    A gap between two readings of a sensor, or between its last reading and the newest reading
+    of the whole batch (the mine kept talking, this sensor did not), raises one alert.
+    """
+    if readings.num_rows == 0:
+        return ALERT_SCHEMA.empty_table()
+    ordered = readings.select(["sensor_id", "zone", "event_time"]).sort_by(
+        [("sensor_id", "ascending"), ("event_time", "ascending")])
+    sensors = np.asarray(ordered["sensor_id"].to_pylist(), dtype=object)
+    times = pc.cast(ordered["event_time"], pa.int64()).to_numpy()
+    limit_us = int(silent_after.total_seconds() * 1_000_000)
+    newest = int(times.max())
+    last_of_sensor = np.r_[sensors[1:] != sensors[:-1], True]
+    next_time = np.r_[times[1:], newest]
+    next_time[last_of_sensor] = newest  # after a sensor's last reading: the batch's newest reading
+    gap = next_time - times
+    hits = np.flatnonzero(gap > limit_us)
+    if hits.size == 0:
+        return ALERT_SCHEMA.empty_table()
+    zones = ordered["zone"].to_pylist()
+    now = datetime.now(timezone.utc)
+    rows = []
+    for i in hits.tolist():
+        since = datetime.fromtimestamp(times[i] / 1e6, timezone.utc)
+        until = datetime.fromtimestamp(next_time[i] / 1e6, timezone.utc)
+        still = bool(last_of_sensor[i])
+        rows.append({
+            "alert_id": f"{pipeline}:silent_sensor:{sensors[i]}:{since:%Y%m%dT%H%M%S}",
+            "pipeline": pipeline, "rule": "silent_sensor", "sensor_id": sensors[i], "zone": zones[i],
+            "event_time": since, "measured_value": gap[i] / 60e6, "limit_value": silent_after.total_seconds() / 60,
+            "unit": "minutes",
+            "details": (f"no reading since {since:%H:%M:%S}" + (" (still silent at the newest reading)"
+                        if still else f", next at {until:%H:%M:%S}")),
+            "raised_at": now,
+        })
+    return pa.Table.from_pylist(rows, schema=ALERT_SCHEMA)

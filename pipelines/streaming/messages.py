@@ -166,44 +166,6 @@ class MessageSpec:
                          + [pa.field("message_id", pa.string()),
                             pa.field("publish_time", pa.timestamp("us", tz="UTC"))])
 
-    def check(self, payload: dict) -> list:
-        """The payload's values in field order, or ValueError saying what is wrong."""
-        if not isinstance(payload, dict):
-            raise ValueError("payload is not a JSON object")
-        values = []
-        for rule in self.fields:
-            name = rule["name"]
-            value = payload.get(name)
-            if value is None:
-                if rule.get("required"):
-                    raise ValueError(f"missing field {name}")
-                values.append(None)
-                continue
-            kind = rule["type"]
-            if kind == "STRING":
-                if not isinstance(value, str):
-                    raise ValueError(f"{name} must be a string, got {type(value).__name__}")
-                if rule.get("non_empty") and not value.strip():
-                    raise ValueError(f"{name} is empty")
-                if "enum" in rule and value not in rule["enum"]:
-                    raise ValueError(f"{name} {value!r} is not one of {', '.join(rule['enum'])}"[:200])
-            elif kind in ("FLOAT64", "INT64"):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-                if value != value or value in (float("inf"), float("-inf")):
-                    raise ValueError(f"{name} is not a finite number")
-                if "min" in rule and value < rule["min"]:
-                    raise ValueError(f"{name} {value} is below {rule['min']}")
-                if "max" in rule and value > rule["max"]:
-                    raise ValueError(f"{name} {value} is above {rule['max']}")
-            elif kind == "TIMESTAMP":
-                try:
-                    value = parse_time(value)
-                except ValueError as exc:
-                    raise ValueError(f"{name} is not a valid timestamp: {exc}") from exc
-            values.append(value)
-        return values
-
 
 def _column(rule: dict, values: list, bad: dict[int, str]) -> pa.Array:
     """One payload field as an Arrow column; rows whose value breaks the rule land in ``bad``."""

@@ -30,6 +30,7 @@ from pipelines.streaming.transforms import (
     MINUTE,
     AppendToDuckDBFn,
     ReadMessages,
+    SilentSensorsFn,
     SplitByWindowFn,
     ValidateFn,
     WriteHourlyParquetFn,
@@ -49,6 +50,8 @@ class SensorOptions(PipelineOptions):
         parser.add_argument("--lake_location", default=None, help="folder or gs:// prefix of the lake")
         parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
         parser.add_argument("--batch_size", type=int, default=10_000, help="messages per element")
+        parser.add_argument("--silent_after_minutes", type=int, default=5,
+                            help="alert when a sensor sends nothing for this long")
         parser.add_argument("--ppv_limit_curve", default=None,
                             help="JSON file of (frequency Hz, PPV mm/s) points (default: DIN 4150-3 line 1)")
 
@@ -72,11 +75,13 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
         ValidateFn("sensor_reading", PIPELINE, lateness)).with_outputs(DEAD, main="readings")
     readings = parsed["readings"]
 
-    _ = (readings
-         | "SplitByHour" >> beam.ParDo(SplitByWindowFn(HOUR))
-         | "HourlyWindows" >> event_windows(HOUR, lateness, streaming)
-         | "GroupHour" >> beam.GroupByKey()
-         | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"])))
+    hours = (readings
+             | "SplitByHour" >> beam.ParDo(SplitByWindowFn(HOUR))
+             | "HourlyWindows" >> event_windows(HOUR, lateness, streaming)
+             | "GroupHour" >> beam.GroupByKey())
+    _ = hours | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"]))
+    silent = (hours
+              | "SilentSensors" >> beam.ParDo(SilentSensorsFn(timedelta(minutes=opts.silent_after_minutes), PIPELINE)))
 
     metrics = (readings
                | "SplitByMinute" >> beam.ParDo(SplitByWindowFn(MINUTE))
@@ -86,8 +91,8 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
     _ = metrics | "WriteMetrics" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "speed.sensor_minute_metrics",
                                                                 "speed/sensor_minute_metrics.json"))
     curve = load_curve(opts.ppv_limit_curve)
-    _ = (metrics
-         | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
+    ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
+    _ = ((ppv, silent) | "AllAlerts" >> beam.Flatten()
          | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
          | "WriteAlerts" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.alerts", "ops/alerts.json")))
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import trigger, window
+from apache_beam.utils.windowed_value import PaneInfoTiming
 
 from pipelines.streaming.messages import (
     DeadLetter,
@@ -195,6 +196,22 @@ def write_parquet_atomically(table: pa.Table, path: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     pq.write_table(table, path + ".tmp", compression="snappy")
     os.replace(path + ".tmp", path)
+
+
+class SilentSensorsFn(beam.DoFn):
+    """Silent-sensor alerts from each hour's readings; late panes are skipped (they hold a sliver
+    of the hour, where every sensor would look silent)."""
+
+    def __init__(self, silent_after: timedelta, pipeline: str):
+        self.silent_after, self.pipeline = silent_after, pipeline
+
+    def process(self, element, pane=beam.DoFn.PaneInfoParam):
+        if pane is not None and pane.timing == PaneInfoTiming.LATE:
+            return
+        start, tables = element
+        from pipelines.streaming.alerts import silent_sensor_alerts
+
+        yield silent_sensor_alerts(concat(tables), self.silent_after, self.pipeline)
 
 
 def minute_metrics(element) -> pa.Table:
