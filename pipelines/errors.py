@@ -48,7 +48,9 @@ def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None
         print(f"error: {one_line(exc)}", file=stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was committed for tables that had not finished", file=stderr)
+        # the runner's threads may still be unwinding: nothing they log may follow the error line
+        logging.disable(logging.CRITICAL)
+        print("error: interrupted; nothing was committed for tables that had not finished", file=stderr, flush=True)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence prints one line, logs the rest
         log.debug("unexpected failure", exc_info=True)
