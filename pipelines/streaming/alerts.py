@@ -3,11 +3,13 @@
 ``ppv_limit_alerts``: a sensor's strongest reading of a minute above the PPV limit for its
 dominant frequency. The curve is configuration (``ppv_limit_curve.json``), not code.
 ``silent_sensor_alerts``: a sensor quiet for longer than N minutes while the mine reports.
+``anomaly_alert``: Beam's RobustZScore detector, per sensor, on each minute's max PPV.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 
@@ -104,3 +106,21 @@ def silent_sensor_alerts(readings: pa.Table, silent_after: timedelta, pipeline: 
             "raised_at": now,
         })
     return pa.Table.from_pylist(rows, schema=ALERT_SCHEMA)
+
+
+def anomaly_alert(keyed_result, pipeline: str) -> dict | None:
+    """An ``ops.alerts`` row for an ``AnomalyResult`` labelled as an outlier (else None)."""
+    sensor_id, result = keyed_result
+    prediction = next(iter(result.predictions))
+    if prediction.label != 1 or prediction.score is None or math.isnan(prediction.score):
+        return None
+    example = result.example
+    return {
+        "alert_id": f"{pipeline}:ppv_anomaly:{sensor_id}:{example.window_start:%Y%m%dT%H%M}",
+        "pipeline": pipeline, "rule": "ppv_anomaly", "sensor_id": sensor_id, "zone": example.zone,
+        "event_time": example.window_start, "measured_value": example.max_ppv_mm_s,
+        "limit_value": prediction.threshold, "unit": "robust z-score",
+        "details": f"max PPV {example.max_ppv_mm_s:.2f} mm/s scores {prediction.score:.1f} against the sensor's "
+                   f"running median (RobustZScore, threshold {prediction.threshold})",
+        "raised_at": datetime.now(timezone.utc),
+    }

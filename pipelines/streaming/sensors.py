@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.transforms import window
 
 from pipelines import logs
 from pipelines.errors import ConfigError, main_guard
@@ -29,6 +30,7 @@ from pipelines.streaming.transforms import (
     HOUR,
     MINUTE,
     AppendToDuckDBFn,
+    DetectPpvAnomalies,
     ReadMessages,
     SilentSensorsFn,
     SplitByWindowFn,
@@ -50,6 +52,8 @@ class SensorOptions(PipelineOptions):
         parser.add_argument("--lake_location", default=None, help="folder or gs:// prefix of the lake")
         parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
         parser.add_argument("--batch_size", type=int, default=10_000, help="messages per element")
+        parser.add_argument("--anomaly_threshold", type=float, default=8.0,
+                            help="robust z-score above which a minute's max PPV is an anomaly")
         parser.add_argument("--silent_after_minutes", type=int, default=5,
                             help="alert when a sensor sends nothing for this long")
         parser.add_argument("--ppv_limit_curve", default=None,
@@ -92,7 +96,12 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
                                                                 "speed/sensor_minute_metrics.json"))
     curve = load_curve(opts.ppv_limit_curve)
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
-    _ = ((ppv, silent) | "AllAlerts" >> beam.Flatten()
+    anomalies = metrics | "PpvAnomalies" >> DetectPpvAnomalies(opts.anomaly_threshold, PIPELINE)
+    # alerts leave their event-time windows before they are merged: Flatten needs one windowing
+    _ = ((ppv | "PpvGlobal" >> beam.WindowInto(window.GlobalWindows()),
+          silent | "SilentGlobal" >> beam.WindowInto(window.GlobalWindows()),
+          anomalies)
+         | "AllAlerts" >> beam.Flatten()
          | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
          | "WriteAlerts" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.alerts", "ops/alerts.json")))
 

@@ -214,6 +214,56 @@ class SilentSensorsFn(beam.DoFn):
         yield silent_sensor_alerts(concat(tables), self.silent_after, self.pipeline)
 
 
+class DetectPpvAnomalies(beam.PTransform):
+    """Beam's ``AnomalyDetection`` (RobustZScore) on each sensor's minute max PPV.
+
+    The metrics leave their minute windows for the global window first: the detector keeps its
+    model per key *and window*, and a model that restarted every minute would learn nothing.
+    """
+
+    def __init__(self, threshold: float, pipeline: str, warmup_minutes: int = 15):
+        super().__init__()
+        self.threshold, self.pipeline, self.warmup_minutes = threshold, pipeline, warmup_minutes
+
+    def expand(self, metrics):
+        from apache_beam.ml.anomaly.detectors.robust_zscore import RobustZScore
+        from apache_beam.ml.anomaly.thresholds import FixedThreshold
+        from apache_beam.ml.anomaly.transforms import AnomalyDetection
+
+        from pipelines.streaming.alerts import ALERT_SCHEMA, anomaly_alert
+
+        detector = RobustZScore(features=["max_ppv_mm_s"], threshold_criterion=FixedThreshold(self.threshold))
+        return (metrics
+                | "PerSensorRows" >> beam.FlatMap(_sensor_rows).with_output_types(tuple[str, beam.Row])
+                | "AcrossWindows" >> beam.WindowInto(window.GlobalWindows())
+                | "RobustZScore" >> AnomalyDetection(detector)
+                | "AfterWarmUp" >> beam.ParDo(_AfterWarmUpFn(self.warmup_minutes))
+                | "ToAlert" >> beam.Map(anomaly_alert, self.pipeline)
+                | "Outliers" >> beam.Filter(lambda row: row is not None)
+                | "AsTable" >> beam.Map(lambda row: pa.Table.from_pylist([row], schema=ALERT_SCHEMA)))
+
+
+class _AfterWarmUpFn(beam.DoFn):
+    """Drops a sensor's first results: the running median and MAD mean nothing on a few minutes."""
+
+    SEEN = beam.transforms.userstate.CombiningValueStateSpec("seen", sum)
+
+    def __init__(self, warmup: int):
+        self.warmup = warmup
+
+    def process(self, keyed_result, seen=beam.DoFn.StateParam(SEEN)):
+        seen.add(1)
+        if seen.read() > self.warmup:
+            yield keyed_result
+
+
+def _sensor_rows(metrics: pa.Table):
+    for m in metrics.select(["sensor_id", "zone", "window_start", "max_ppv_mm_s"]).to_pylist():
+        yield window.TimestampedValue(
+            (m["sensor_id"], beam.Row(max_ppv_mm_s=float(m["max_ppv_mm_s"]), zone=m["zone"],
+                                      window_start=m["window_start"])), m["window_start"].timestamp())
+
+
 def minute_metrics(element) -> pa.Table:
     """Per sensor and event-time minute: count, max and RMS PPV, mean and dominant frequency, min battery."""
     start, tables = element
