@@ -25,11 +25,11 @@ from pipelines import logs
 from pipelines.errors import ConfigError, main_guard
 from pipelines.options import apply_runner_defaults, warehouse_url
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
+from pipelines.streaming.sinks import WriteToWarehouse
 from pipelines.streaming.transforms import (
     DEAD,
     HOUR,
     MINUTE,
-    AppendToDuckDBFn,
     DetectPpvAnomalies,
     ReadMessages,
     SilentSensorsFn,
@@ -72,7 +72,7 @@ class RunSummary:
         return self.received == self.lake_rows + self.dead_letters + self.duplicates_dropped
 
 
-def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str, streaming: bool) -> None:
+def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, streaming: bool) -> None:
     lateness = timedelta(minutes=opts.allowed_lateness_minutes)
     read = p | "ReadMessages" >> ReadMessages(opts.replay, opts.input_subscription, opts.batch_size)
     parsed = read["batches"] | "Validate" >> beam.ParDo(
@@ -92,8 +92,8 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
                | "MinuteWindows" >> event_windows(MINUTE, lateness, streaming)
                | "GroupMinute" >> beam.GroupByKey()
                | "MinuteMetrics" >> beam.Map(minute_metrics))
-    _ = metrics | "WriteMetrics" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "speed.sensor_minute_metrics",
-                                                                "speed/sensor_minute_metrics.json"))
+    _ = metrics | "WriteMetrics" >> WriteToWarehouse(warehouse, "speed.sensor_minute_metrics",
+                                                            "speed/sensor_minute_metrics.json")
     curve = load_curve(opts.ppv_limit_curve)
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
     anomalies = metrics | "PpvAnomalies" >> DetectPpvAnomalies(opts.anomaly_threshold, PIPELINE)
@@ -103,11 +103,10 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse_path: str, lake: str,
           anomalies)
          | "AllAlerts" >> beam.Flatten()
          | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
-         | "WriteAlerts" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.alerts", "ops/alerts.json")))
+         | "WriteAlerts" >> WriteToWarehouse(warehouse, "ops.alerts", "ops/alerts.json"))
 
     _ = ((read[DEAD], parsed[DEAD]) | "AllDeadLetters" >> beam.Flatten()
-         | "WriteDeadLetters" >> beam.ParDo(AppendToDuckDBFn(warehouse_path, "ops.dead_letter",
-                                                             "ops/dead_letter.json")))
+         | "WriteDeadLetters" >> WriteToWarehouse(warehouse, "ops.dead_letter", "ops/dead_letter.json"))
 
 
 def _counter(result, name: str) -> int:
@@ -138,7 +137,7 @@ def run(argv: list[str] | None = None) -> RunSummary | None:
     lake = opts.lake_location or stack.default_lake_location()
     streaming = options.view_as(StandardOptions).streaming
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, opts, warehouse.removeprefix("duckdb://"), lake, streaming)
+    build(pipeline, opts, warehouse, lake, streaming)
     result = pipeline.run()
     result.wait_until_finish()
     summary = RunSummary(_counter(result, "received"), _counter(result, "rows"),

@@ -7,7 +7,6 @@ Beam overhead is what makes naive streaming pipelines slow; here it is paid once
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -292,50 +291,3 @@ def minute_metrics(element) -> pa.Table:
         "min_battery_v": grouped["battery_v_min"],
         "computed_at": pa.array([now] * grouped.num_rows, pa.timestamp("us", tz="UTC")),
     })
-
-
-_DUCKDB_LOCK = threading.Lock()
-
-
-class AppendToDuckDBFn(beam.DoFn):
-    """Appends Arrow tables (or dead-letter rows) to a DuckDB table, one short transaction a bundle.
-
-    The local stand-in for BigQuery's streaming writes; DuckDB has one writer per process,
-    so the local runner's threads take turns.
-    """
-
-    def __init__(self, path: str, table: str, schema_file: str):
-        self.path, self.table, self.schema_file = path, table, schema_file
-
-    def start_bundle(self) -> None:
-        self.pending: list[pa.Table] = []
-
-    def process(self, element):
-        if isinstance(element, DeadLetter):
-            element = pa.Table.from_pylist([element.row()])
-        self.pending.append(element)
-
-    def finish_bundle(self) -> None:
-        if not self.pending:
-            return
-        import duckdb
-
-        from pipelines.schema import load_schema_file
-        from pipelines.warehouse.duckdb_warehouse import create_table_sql
-
-        schema = load_schema_file(self.schema_file)
-        names = ", ".join(f'"{c.name}"' for c in schema.columns)
-        batch = pa.concat_tables([t.select([c.name for c in schema.columns]) for t in self.pending],
-                                 promote_options="permissive")
-        with _DUCKDB_LOCK:
-            con = duckdb.connect(self.path)
-            try:
-                con.execute("SET TimeZone = 'UTC'")
-                dataset = self.table.split(".")[0]
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
-                con.execute(create_table_sql(self.table, schema))
-                con.register("incoming", batch)
-                con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM incoming")
-            finally:
-                con.close()
-        self.pending = []
