@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -167,44 +168,67 @@ class MessageSpec:
                             pa.field("publish_time", pa.timestamp("us", tz="UTC"))])
 
 
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _cast_isolating(strings: pa.Array, to: pa.DataType, offset: int = 0) -> tuple[pa.Array, list[int]]:
+    """Cast in bulk; when a few values refuse (month 13), halve until they are found.
+
+    Returns the cast column (null where refused) and the refused positions: a batch with
+    one bad value costs about two bulk casts, not a Python parse of every value.
+    """
+    try:
+        return pc.cast(strings, to), []
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if len(strings) == 1:
+            return pa.nulls(1, to), [offset]
+    middle = len(strings) // 2
+    left, left_refused = _cast_isolating(strings.slice(0, middle), to, offset)
+    right, right_refused = _cast_isolating(strings.slice(middle), to, offset + middle)
+    return pa.concat_arrays([left, right]), left_refused + right_refused
+
+
 def _column(rule: dict, values: list, bad: dict[int, str]) -> pa.Array:
     """One payload field as an Arrow column; rows whose value breaks the rule land in ``bad``."""
     name, kind = rule["name"], rule["type"]
     if kind == "TIMESTAMP":
-        strings = pa.array([v if isinstance(v, str) else None for v in values], pa.string())
+        texts = [v if v.__class__ is str else None for v in values]
+        strings = pa.array(texts, pa.string())
         # well-formed ISO 8601 instants are cast in bulk; only the rest are parsed one by one
         well_formed = pc.fill_null(pc.match_substring_regex(strings, _ISO_INSTANT), False)
-        try:
-            column = pc.cast(pc.if_else(well_formed, strings, pa.scalar(None, pa.string())),
-                             pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. month 13: parse all, one by one
-            well_formed = pa.array([False] * len(strings))
-            column = pa.nulls(len(strings), pa.timestamp("us", tz="UTC"))
-        if not pc.all(pc.or_(well_formed, pc.is_null(strings))).as_py():
-            parsed = column.to_pylist()
-            for i in pc.indices_nonzero(pc.and_(pc.invert(well_formed), pc.is_valid(strings))).to_pylist():
+        column, refused = _cast_isolating(pc.if_else(well_formed, strings, pa.scalar(None, pa.string())),
+                                          _TIMESTAMP)
+        odd = pc.indices_nonzero(pc.and_(pc.invert(well_formed), pc.is_valid(strings))).to_pylist() + refused
+        if odd:
+            micros = pc.fill_null(pc.cast(column, pa.int64()), 0).to_numpy().copy()
+            valid = pc.is_valid(column).to_numpy(zero_copy_only=False).copy()
+            for i in odd:
                 try:
-                    parsed[i] = parse_time(strings[i].as_py())
+                    parsed = parse_time(texts[i])
                 except ValueError as exc:
                     bad.setdefault(i, f"{name} is not a valid timestamp: {exc}")
-            column = pa.array(parsed, pa.timestamp("us", tz="UTC"))
-        for i, v in enumerate(values):
-            if v is not None and not isinstance(v, str):
-                bad.setdefault(i, f"{name} is not a valid timestamp: not a timestamp string: {v!r}"[:200])
+                    continue
+                micros[i] = (parsed - _EPOCH) // timedelta(microseconds=1)
+                valid[i] = True
+            column = pa.array(micros, pa.int64(), mask=~valid).cast(_TIMESTAMP)
+        if texts.count(None) != values.count(None):  # some values are not text at all
+            for i, v in enumerate(values):
+                if v is not None and v.__class__ is not str:
+                    bad.setdefault(i, f"{name} is not a valid timestamp: not a timestamp string: {v!r}"[:200])
         return column
     arrow_type = _ARROW[kind]
     try:
         return pa.array(values, arrow_type, from_pandas=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        wanted = (str,) if kind == "STRING" else (int, float)
-        cleaned = []
-        for i, v in enumerate(values):
-            if v is None or (isinstance(v, wanted) and not isinstance(v, bool)):
-                cleaned.append(v)
-            else:
-                noun = "a string" if kind == "STRING" else "a number"
-                bad.setdefault(i, f"{name} must be {noun}, got {type(v).__name__}")
-                cleaned.append(None)
+        # only the offending rows cost Python work: find them, blank them, convert the rest in bulk
+        wanted = (str,) if kind == "STRING" else (int, float)  # exact classes: bool is not a number
+        offending = [i for i, v in enumerate(values) if v is not None and v.__class__ not in wanted]
+        cleaned = list(values)
+        noun = "a string" if kind == "STRING" else "a number"
+        for i in offending:
+            bad.setdefault(i, f"{name} must be {noun}, got {type(values[i]).__name__}")
+            cleaned[i] = None
         return pa.array(cleaned, arrow_type)
 
 
@@ -273,7 +297,8 @@ def validate_batch(spec: MessageSpec, pipeline: str, batch: pa.Table, late_after
         _late_rows(table, time_field, late_after, bad)
     if not bad:
         return table, []
-    keep = pa.array([i not in bad for i in range(batch.num_rows)])
+    keep = np.ones(batch.num_rows, dtype=bool)
+    keep[list(bad)] = False
     return table.filter(keep), dead_letters(pipeline, batch, bad)
 
 
