@@ -137,12 +137,83 @@ def test_needs_exactly_one_input(tmp_path):
         sensors.run(["--replay", str(tmp_path / "missing.jsonl")])
 
 
-def test_drop_duplicates_keeps_the_first_of_each_key_in_order():
+def _readings(rows: list[tuple[str, int, int]]):
+    """A table of (sensor, event second, publish second) rows, as validation outputs them."""
     import pyarrow as pa
 
-    from pipelines.streaming.transforms import drop_duplicates
+    def ts(seconds):
+        return pa.array([T0 + timedelta(seconds=x) for x in seconds], pa.timestamp("us", tz="UTC"))
 
-    table = pa.table({"k": ["a", "b", "a", "c", "b", "d"], "v": [1, 2, 3, 4, 5, 6]})
-    unique, dropped = drop_duplicates(table, ["k"])
-    assert unique.to_pydict() == {"k": ["a", "b", "c", "d"], "v": [1, 2, 4, 6]}
-    assert dropped == 2
+    return pa.table({"sensor_id": [r[0] for r in rows], "event_time": ts([r[1] for r in rows]),
+                     "publish_time": ts([r[2] for r in rows])})
+
+
+def test_retries_count_once_across_batches_within_the_horizon():
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipelines.streaming.transforms import DropRepeats
+
+    batches = [
+        _readings([("A", 0, 1), ("B", 0, 1), ("A", 0, 2), ("A", 1, 2)]),  # a retry inside the batch
+        _readings([("A", 0, 30), ("B", 1, 30)]),  # A@0 again 30 s later: a retry, dropped
+        _readings([("C", 5, 700)]),  # 11 minutes on: A@0's key leaves the state (horizon 10 min)
+        _readings([("A", 0, 701), ("C", 5, 702)]),  # A@0 counts again; C@5 is still a retry
+    ]
+    options = PipelineOptions(["--runner=FnApiRunner", "--direct_num_workers=1"])
+    with beam.Pipeline(options=options) as p:
+        kept = (p | beam.Create(batches, reshuffle=False)
+                | DropRepeats(["sensor_id", "event_time"], timedelta(minutes=10), shards=1)
+                | beam.FlatMap(lambda t: [(r["sensor_id"], int((r["event_time"] - T0).total_seconds()),
+                                           int((r["publish_time"] - T0).total_seconds())) for r in t.to_pylist()]))
+        assert_that(kept, equal_to([("A", 0, 1), ("B", 0, 1), ("A", 1, 2), ("B", 1, 30), ("C", 5, 700),
+                                    ("A", 0, 701)]))
+
+
+def test_shards_keep_one_sensor_together():
+    from pipelines.streaming.transforms import KeyByShardFn
+
+    table = _readings([(f"S{i % 7}", i, i) for i in range(70)])
+    pieces = list(KeyByShardFn("sensor_id", 3).process(table))
+    assert sum(piece.num_rows for _, piece in pieces) == 70
+    owners: dict[str, set[int]] = {}
+    for shard, piece in pieces:
+        assert 0 <= shard < 3
+        for sensor in piece["sensor_id"].to_pylist():
+            owners.setdefault(sensor, set()).add(shard)
+    assert len(owners) == 7 and all(len(shards) == 1 for shards in owners.values())
+
+
+def test_minute_metrics_merge_partials_from_many_batches():
+    import math
+
+    import pyarrow as pa
+
+    from pipelines.streaming.transforms import MinutePartialsFn, minute_metrics
+
+    def batch(rows):  # (second, ppv, frequency, battery) of sensor A
+        return pa.table({
+            "sensor_id": ["A"] * len(rows), "zone": ["z"] * len(rows),
+            "event_time": pa.array([T0 + timedelta(seconds=r[0]) for r in rows], pa.timestamp("us", tz="UTC")),
+            "ppv_mm_s": [r[1] for r in rows], "frequency_hz": [r[2] for r in rows],
+            "battery_v": [r[3] for r in rows]})
+
+    first = [(1, 2.0, 10.0, 3.7), (2, 6.0, 30.0, 3.6), (61, 9.0, 50.0, 3.5)]  # the last is the next minute
+    second = [(3, 4.0, 20.0, 3.4)]
+    partials: dict[int, list] = {}
+    for table in (batch(first), batch(second)):
+        for stamped in MinutePartialsFn().process(table):
+            start, partial = stamped.value
+            assert stamped.timestamp == start
+            partials.setdefault(start, []).append(partial)
+    minute = int(T0.timestamp())
+    assert sorted(partials) == [minute, minute + 60]
+    (row,) = minute_metrics((minute, partials[minute])).to_pylist()
+    assert row["reading_count"] == 3 and row["max_ppv_mm_s"] == 6.0
+    assert math.isclose(row["rms_ppv_mm_s"], math.sqrt((4 + 36 + 16) / 3))
+    assert math.isclose(row["mean_frequency_hz"], 20.0)
+    assert row["dominant_frequency_hz"] == 30.0  # the frequency of the strongest reading
+    assert row["min_battery_v"] == 3.4 and row["window_start"] == T0
+    (later,) = minute_metrics((minute + 60, partials[minute + 60])).to_pylist()
+    assert later["reading_count"] == 1 and later["dominant_frequency_hz"] == 50.0

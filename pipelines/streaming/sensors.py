@@ -31,6 +31,8 @@ from pipelines.streaming.transforms import (
     HOUR,
     MINUTE,
     DetectPpvAnomalies,
+    DropRepeats,
+    MinutePartialsFn,
     ReadMessages,
     SilentSensorsFn,
     SplitByWindowFn,
@@ -51,7 +53,11 @@ class SensorOptions(PipelineOptions):
         parser.add_argument("--replay", default=None, help="replay file (DESIGN.md 4.4) instead of Pub/Sub")
         parser.add_argument("--lake_location", default=None, help="folder or gs:// prefix of the lake")
         parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
-        parser.add_argument("--batch_size", type=int, default=10_000, help="messages per element")
+        parser.add_argument("--batch_size", type=int, default=20_000, help="messages per element")
+        parser.add_argument("--dedup_horizon_minutes", type=int, default=10,
+                            help="a reading re-sent within this much publish time counts once "
+                            "(the Pub/Sub client stops retrying after 10 minutes)")
+        parser.add_argument("--dedup_shards", type=int, default=4, help="state keys of the de-duplication")
         parser.add_argument("--anomaly_threshold", type=float, default=8.0,
                             help="robust z-score above which a minute's max PPV is an anomaly")
         parser.add_argument("--silent_after_minutes", type=int, default=5,
@@ -77,7 +83,10 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, stre
     read = p | "ReadMessages" >> ReadMessages(opts.replay, opts.input_subscription, opts.batch_size)
     parsed = read["batches"] | "Validate" >> beam.ParDo(
         ValidateFn("sensor_reading", PIPELINE, lateness)).with_outputs(DEAD, main="readings")
-    readings = parsed["readings"]
+    readings = (parsed["readings"]
+                | "DropRetries" >> DropRepeats(["sensor_id", "event_time"],
+                                               timedelta(minutes=opts.dedup_horizon_minutes),
+                                               shards=opts.dedup_shards))
 
     hours = (readings
              | "SplitByHour" >> beam.ParDo(SplitByWindowFn(HOUR))
@@ -88,12 +97,12 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, stre
               | "SilentSensors" >> beam.ParDo(SilentSensorsFn(timedelta(minutes=opts.silent_after_minutes), PIPELINE)))
 
     metrics = (readings
-               | "SplitByMinute" >> beam.ParDo(SplitByWindowFn(MINUTE))
+               | "MinutePartials" >> beam.ParDo(MinutePartialsFn())
                | "MinuteWindows" >> event_windows(MINUTE, lateness, streaming)
                | "GroupMinute" >> beam.GroupByKey()
                | "MinuteMetrics" >> beam.Map(minute_metrics))
     _ = metrics | "WriteMetrics" >> WriteToWarehouse(warehouse, "speed.sensor_minute_metrics",
-                                                            "speed/sensor_minute_metrics.json")
+                                                     "speed/sensor_minute_metrics.json")
     curve = load_curve(opts.ppv_limit_curve)
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
     anomalies = metrics | "PpvAnomalies" >> DetectPpvAnomalies(opts.anomaly_threshold, PIPELINE)

@@ -6,7 +6,8 @@ letters; the warehouse URL picks the branch. Elements are Arrow tables or ``Dead
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import apache_beam as beam
 import pyarrow as pa
@@ -31,14 +32,24 @@ class WriteToWarehouse(beam.PTransform):
         raise ValueError(f"no streaming sink for warehouse {self.warehouse!r}")
 
 
-_DUCKDB_LOCK = threading.Lock()
+@contextmanager
+def writer_lock(path: str) -> Iterator[None]:
+    """DuckDB takes one writer process at a time: the local runner's threads *and* worker
+    processes queue on a lock file next to the database (``flock`` is per open file)."""
+    import fcntl
+
+    with open(f"{path}.writer.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class AppendToDuckDBFn(beam.DoFn):
     """Appends Arrow tables (or dead-letter rows) to a DuckDB table, one short transaction a bundle.
 
-    The local stand-in for BigQuery's streaming writes; DuckDB has one writer per process,
-    so the local runner's threads take turns.
+    The local stand-in for BigQuery's streaming writes; writers take turns (``writer_lock``).
     """
 
     def __init__(self, path: str, table: str, schema_file: str):
@@ -46,13 +57,18 @@ class AppendToDuckDBFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.pending: list[pa.Table] = []
+        self.letters: list[dict] = []
 
     def process(self, element):
         if isinstance(element, DeadLetter):
-            element = pa.Table.from_pylist([element.row()])
-        self.pending.append(element)
+            self.letters.append(element.row())
+        else:
+            self.pending.append(element)
 
     def finish_bundle(self) -> None:
+        if self.letters:
+            self.pending.append(pa.Table.from_pylist(self.letters))
+            self.letters = []
         if not self.pending:
             return
         import duckdb
@@ -64,7 +80,7 @@ class AppendToDuckDBFn(beam.DoFn):
         names = ", ".join(f'"{c.name}"' for c in schema.columns)
         batch = pa.concat_tables([t.select([c.name for c in schema.columns]) for t in self.pending],
                                  promote_options="permissive")
-        with _DUCKDB_LOCK:
+        with writer_lock(self.path):
             con = duckdb.connect(self.path)
             try:
                 con.execute("SET TimeZone = 'UTC'")
