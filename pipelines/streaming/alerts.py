@@ -76,20 +76,22 @@ def silent_sensor_alerts(readings: pa.Table, silent_after: timedelta, pipeline: 
     """
     if readings.num_rows == 0:
         return ALERT_SCHEMA.empty_table()
-    ordered = readings.select(["sensor_id", "zone", "event_time"]).sort_by(
-        [("sensor_id", "ascending"), ("event_time", "ascending")])
-    sensors = np.asarray(ordered["sensor_id"].to_pylist(), dtype=object)
-    times = pc.cast(ordered["event_time"], pa.int64()).to_numpy()
+    # sensors as dictionary codes, not Python strings: an hour is millions of readings
+    codes = pc.dictionary_encode(readings["sensor_id"]).combine_chunks()
+    all_times = pc.cast(readings["event_time"], pa.int64()).to_numpy()
+    order = np.lexsort((all_times, codes.indices.to_numpy()))
+    sensor_codes, times = codes.indices.to_numpy()[order], all_times[order]
     limit_us = int(silent_after.total_seconds() * 1_000_000)
     newest = int(times.max())
-    last_of_sensor = np.r_[sensors[1:] != sensors[:-1], True]
+    last_of_sensor = np.r_[sensor_codes[1:] != sensor_codes[:-1], True]
     next_time = np.r_[times[1:], newest]
     next_time[last_of_sensor] = newest  # after a sensor's last reading: the batch's newest reading
     gap = next_time - times
     hits = np.flatnonzero(gap > limit_us)
     if hits.size == 0:
         return ALERT_SCHEMA.empty_table()
-    zones = ordered["zone"].to_pylist()
+    sensors = dict(zip(hits.tolist(), codes.dictionary.take(pa.array(sensor_codes[hits])).to_pylist(), strict=True))
+    zones = dict(zip(hits.tolist(), readings["zone"].take(pa.array(order[hits])).to_pylist(), strict=True))
     now = datetime.now(timezone.utc)
     rows = []
     for i in hits.tolist():

@@ -114,8 +114,9 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, stre
          | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
          | "WriteAlerts" >> WriteToWarehouse(warehouse, "ops.alerts", "ops/alerts.json"))
 
-    _ = ((read[DEAD], parsed[DEAD]) | "AllDeadLetters" >> beam.Flatten()
-         | "WriteDeadLetters" >> WriteToWarehouse(warehouse, "ops.dead_letter", "ops/dead_letter.json"))
+    # two writers, no Flatten: each writes where its dead letters are made, nothing waits in a buffer
+    for step, letters in (("ReadDeadLetters", read[DEAD]), ("ValidateDeadLetters", parsed[DEAD])):
+        _ = letters | f"Write{step}" >> WriteToWarehouse(warehouse, "ops.dead_letter", "ops/dead_letter.json")
 
 
 def _counter(result, name: str) -> int:

@@ -47,10 +47,12 @@ def writer_lock(path: str) -> Iterator[None]:
 
 
 class AppendToDuckDBFn(beam.DoFn):
-    """Appends Arrow tables (or dead-letter rows) to a DuckDB table, one short transaction a bundle.
+    """Appends Arrow tables (or dead-letter rows) to a DuckDB table: a short transaction per bundle or 32 MB.
 
     The local stand-in for BigQuery's streaming writes; writers take turns (``writer_lock``).
     """
+
+    FLUSH_BYTES = 32 << 20  # a local bundle can be a whole replay; flush before it piles up
 
     def __init__(self, path: str, table: str, schema_file: str):
         self.path, self.table, self.schema_file = path, table, schema_file
@@ -58,17 +60,23 @@ class AppendToDuckDBFn(beam.DoFn):
     def start_bundle(self) -> None:
         self.pending: list[pa.Table] = []
         self.letters: list[dict] = []
+        self.pending_bytes = 0
 
     def process(self, element):
         if isinstance(element, DeadLetter):
             self.letters.append(element.row())
+            self.pending_bytes += len(element.payload)
         else:
             self.pending.append(element)
+            self.pending_bytes += element.nbytes
+        if self.pending_bytes >= self.FLUSH_BYTES:
+            self.finish_bundle()
 
     def finish_bundle(self) -> None:
         if self.letters:
             self.pending.append(pa.Table.from_pylist(self.letters))
             self.letters = []
+        self.pending_bytes = 0
         if not self.pending:
             return
         import duckdb

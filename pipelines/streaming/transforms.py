@@ -266,7 +266,7 @@ class WriteHourlyParquetFn(beam.DoFn):
     row groups of ``rows_per_group``, written one at a time to bound memory.
     """
 
-    def __init__(self, lake_location: str, name: str, sort_keys: list[str], rows_per_group: int = 1 << 20):
+    def __init__(self, lake_location: str, name: str, sort_keys: list[str], rows_per_group: int = 1 << 18):
         self.lake_location, self.name, self.sort_keys = lake_location.rstrip("/"), name, sort_keys
         self.rows_per_group = rows_per_group
         self.rows = Metrics.counter("lake", "rows")
