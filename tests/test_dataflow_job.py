@@ -58,3 +58,63 @@ def test_setup_py_packages_everything_a_worker_imports(tmp_path):
             "pipelines/local/production_schema.sql", "schemas/ops/dead_letter.json",
             "schemas/streaming/sensor_reading.json", "schemas/speed/sensor_minute_metrics.json",
             "pipelines/streaming/sensors.py"} <= names
+
+
+def test_dataflow_runner_builds_a_valid_streaming_job(tmp_path, minera_home):
+    """The speed layer on Dataflow: Pub/Sub in, BigQuery streaming inserts and an alerts topic out."""
+    from pipelines.streaming import sensors
+
+    job_file = tmp_path / "job.json"
+    summary = sensors.run([
+        "--input_subscription", "projects/minera-prod/subscriptions/vibration-readings",
+        "--lake_location", "gs://minera-lake/lake", "--warehouse", "bigquery://minera-prod",
+        "--alerts_topic", "projects/minera-prod/topics/ground-alerts",
+        "--runner", "DataflowRunner", "--streaming", "--project", "minera-prod", "--region", "europe-west1",
+        "--temp_location", "gs://minera-tmp/tmp", "--dry_run=True", "--no_auth",
+        "--dataflow_job_file", str(job_file),
+    ])
+    assert summary is None  # built, not submitted: there is nothing to count
+    job = json.loads(job_file.read_text())
+    steps = job["steps"]
+
+    assert job["job"]["type"] == "JOB_TYPE_STREAMING"
+    read = steps["ReadMessages/ReadFromPubSub/Read"]
+    assert read["urn"] == "beam:transform:pubsub_read:v1"
+    assert read["payload"] == {"subscription": "projects/minera-prod/subscriptions/vibration-readings",
+                               "timestamp_attribute": "event_time", "with_attributes": True}
+    writes = {name.split("/")[0]: step for name, step in steps.items()
+              if step["urn"] == "beam:transform:write_to_big_query:v0"}
+    assert {step: w["display_data"]["table"] for step, w in writes.items()} == {
+        "WriteMetrics": "minera-prod:speed.sensor_minute_metrics", "WriteAlerts": "minera-prod:ops.alerts",
+        "WriteReadDeadLetters": "minera-prod:ops.dead_letter",
+        "WriteValidateDeadLetters": "minera-prod:ops.dead_letter"}
+    for step in writes:
+        inserts = steps[f"{step}/WriteToBigQuery/_StreamToBigQuery/StreamInsertRows/ParDo(BigQueryWriteFn)"]
+        assert inserts["display_data"]["retry_strategy"] == "RETRY_ON_TRANSIENT_ERROR"
+        assert inserts["display_data"]["create_disposition"] == "CREATE_IF_NEEDED"
+        assert inserts["display_data"]["write_disposition"] == "WRITE_APPEND"
+    assert "'field': 'event_time'" in steps["WriteAlerts/WriteToBigQuery/_StreamToBigQuery/StreamInsertRows/"
+                                           "ParDo(BigQueryWriteFn)"]["display_data"]["additional_bq_parameters"]
+    (publish,) = [step for step in steps.values() if step["urn"] == "beam:transform:pubsub_write:v1"]
+    assert publish["payload"] == {"topic": "projects/minera-prod/topics/ground-alerts"}
+    assert "PublishAlerts/ToPubsubMessages" in job["transforms"]
+    assert job["options"]["streaming"] is True
+    text = job_file.read_text().lower()
+    assert "duckdb" not in text and "appendtoduckdb" not in text
+
+
+def test_streaming_job_passes_the_id_attribute_to_dataflow(tmp_path, minera_home):
+    """``--id_attribute`` becomes the Pub/Sub read's id attribute (Dataflow de-duplicates by it)."""
+    from pipelines.streaming import sensors
+
+    job_file = tmp_path / "job.json"
+    sensors.run([
+        "--input_subscription", "projects/minera-prod/subscriptions/vibration-readings",
+        "--lake_location", "gs://minera-lake/lake", "--warehouse", "bigquery://minera-prod?location=EU",
+        "--id_attribute", "reading_id", "--runner", "DataflowRunner", "--streaming", "--project", "minera-prod",
+        "--region", "europe-west1", "--temp_location", "gs://minera-tmp/tmp", "--dry_run=True", "--no_auth",
+        "--dataflow_job_file", str(job_file),
+    ])
+    steps = json.loads(job_file.read_text())["steps"]
+    assert steps["ReadMessages/ReadFromPubSub/Read"]["payload"]["id_attribute"] == "reading_id"
+    assert not [s for s in steps.values() if s["urn"] == "beam:transform:pubsub_write:v1"]  # no topic, no publish

@@ -12,20 +12,21 @@ or the duplicate count. The counts are printed at the end of a replay run.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, StandardOptions, TestOptions
 from apache_beam.transforms import window
 
 from pipelines import logs
 from pipelines.errors import ConfigError, main_guard
 from pipelines.options import apply_runner_defaults, warehouse_url
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
-from pipelines.streaming.sinks import WriteToWarehouse
+from pipelines.streaming.sinks import PublishAlerts, WriteToWarehouse
 from pipelines.streaming.transforms import (
     DEAD,
     HOUR,
@@ -64,6 +65,12 @@ class SensorOptions(PipelineOptions):
                             help="alert when a sensor sends nothing for this long")
         parser.add_argument("--ppv_limit_curve", default=None,
                             help="JSON file of (frequency Hz, PPV mm/s) points (default: DIN 4150-3 line 1)")
+        parser.add_argument("--alerts_topic", default=None,
+                            help="projects/P/topics/T: also publish each alert there (one message per alert)")
+        parser.add_argument("--id_attribute", default=None,
+                            help="Pub/Sub attribute holding a publisher-set unique id, for Dataflow to drop "
+                            "re-sends by it; only when every publisher sets it (Dataflow already drops "
+                            "redeliveries by message id; the (sensor_id, event_time) de-duplication runs anyway)")
 
 
 @dataclass
@@ -80,7 +87,8 @@ class RunSummary:
 
 def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, streaming: bool) -> None:
     lateness = timedelta(minutes=opts.allowed_lateness_minutes)
-    read = p | "ReadMessages" >> ReadMessages(opts.replay, opts.input_subscription, opts.batch_size)
+    read = p | "ReadMessages" >> ReadMessages(opts.replay, opts.input_subscription, opts.batch_size,
+                                              id_label=opts.id_attribute)
     parsed = read["batches"] | "Validate" >> beam.ParDo(
         ValidateFn("sensor_reading", PIPELINE, lateness)).with_outputs(DEAD, main="readings")
     readings = (parsed["readings"]
@@ -107,12 +115,14 @@ def build(p: beam.Pipeline, opts: SensorOptions, warehouse: str, lake: str, stre
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
     anomalies = metrics | "PpvAnomalies" >> DetectPpvAnomalies(opts.anomaly_threshold, PIPELINE)
     # alerts leave their event-time windows before they are merged: Flatten needs one windowing
-    _ = ((ppv | "PpvGlobal" >> beam.WindowInto(window.GlobalWindows()),
-          silent | "SilentGlobal" >> beam.WindowInto(window.GlobalWindows()),
-          anomalies)
-         | "AllAlerts" >> beam.Flatten()
-         | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0)
-         | "WriteAlerts" >> WriteToWarehouse(warehouse, "ops.alerts", "ops/alerts.json"))
+    alerts = ((ppv | "PpvGlobal" >> beam.WindowInto(window.GlobalWindows()),
+               silent | "SilentGlobal" >> beam.WindowInto(window.GlobalWindows()),
+               anomalies)
+              | "AllAlerts" >> beam.Flatten()
+              | "AnyAlerts" >> beam.Filter(lambda table: table.num_rows > 0))
+    _ = alerts | "WriteAlerts" >> WriteToWarehouse(warehouse, "ops.alerts", "ops/alerts.json")
+    if opts.alerts_topic:
+        _ = alerts | "PublishAlerts" >> PublishAlerts(opts.alerts_topic)
 
     # two writers, no Flatten: each writes where its dead letters are made, nothing waits in a buffer
     for step, letters in (("ReadDeadLetters", read[DEAD]), ("ValidateDeadLetters", parsed[DEAD])):
@@ -141,14 +151,17 @@ def run(argv: list[str] | None = None) -> RunSummary | None:
     from pipelines.local import stack
 
     warehouse = warehouse_url(options)
-    if not warehouse.startswith("duckdb://"):
-        raise ConfigError("this version writes the speed layer to DuckDB only (bigquery:// comes with the "
-                          "Dataflow branch of issue 3, not built yet)")
     lake = opts.lake_location or stack.default_lake_location()
     streaming = options.view_as(StandardOptions).streaming
     pipeline = beam.Pipeline(options=options)
     build(pipeline, opts, warehouse, lake, streaming)
     result = pipeline.run()
+    if options.view_as(TestOptions).dry_run:
+        return _report_dry_run(options, result)
+    if streaming and options.view_as(StandardOptions).runner == "DataflowRunner":
+        # a streaming job runs until it is drained or cancelled: the launcher's work is done
+        log.info("streaming job %s submitted to Dataflow", result.job_id())
+        return None
     result.wait_until_finish()
     summary = RunSummary(_counter(result, "received"), _counter(result, "rows"),
                          _counter(result, "dead_letters"), _counter(result, "duplicates_dropped"))
@@ -156,6 +169,51 @@ def run(argv: list[str] | None = None) -> RunSummary | None:
              f"{summary.received:,}", f"{summary.lake_rows:,}", f"{summary.dead_letters:,}",
              f"{summary.duplicates_dropped:,}", "balanced" if summary.balanced else "NOT BALANCED")
     return summary
+
+
+def _report_dry_run(options: PipelineOptions, result) -> None:
+    """``--dry_run=True``: the job was built and validated, not submitted; there are no counts.
+
+    With ``--dataflow_job_file PATH`` the job is described there (see ``describe_dataflow_job``),
+    plus ``steps``: each step's display data and Pub/Sub payload, i.e. the subscription, topic and
+    BigQuery write configuration a reviewer (or test) checks.
+    """
+    from pipelines.batch.loader import describe_dataflow_job
+
+    job = getattr(result, "job", None)
+    job_file = options.view_as(DebugOptions).dataflow_job_file
+    if job is not None and job_file:
+        with open(job_file, "w") as out:
+            json.dump(describe_dataflow_job(job) | {"steps": describe_steps(job.proto_pipeline)}, out,
+                      indent=2, default=str)
+    log.info("dry run: job built%s; nothing submitted", f", written to {job_file}" if job_file else "")
+    return None
+
+
+def describe_steps(proto_pipeline) -> dict[str, dict]:
+    """Per transform name: URN, labelled display data, and the decoded payload of Pub/Sub reads/writes."""
+    from apache_beam.portability.api import beam_runner_api_pb2 as api
+    from google.protobuf import json_format
+
+    payloads = {"beam:transform:pubsub_read:v1": api.PubSubReadPayload,
+                "beam:transform:pubsub_write:v1": api.PubSubWritePayload}
+    steps = {}
+    for transform in proto_pipeline.components.transforms.values():
+        display = {}
+        for item in transform.display_data:
+            if item.urn == "beam:display_data:labelled:v1":
+                labelled = api.LabelledPayload.FromString(item.payload)
+                kind = labelled.WhichOneof("value")
+                display[labelled.key] = getattr(labelled, kind) if kind else None
+        step: dict = {"urn": transform.spec.urn}
+        if display:
+            step["display_data"] = display
+        if transform.spec.urn in payloads:
+            step["payload"] = json_format.MessageToDict(payloads[transform.spec.urn].FromString(transform.spec.payload),
+                                                        preserving_proto_field_name=True)
+        if len(step) > 1:
+            steps[transform.unique_name] = step
+    return dict(sorted(steps.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

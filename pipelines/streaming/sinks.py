@@ -2,23 +2,57 @@
 
 ``WriteToWarehouse`` is the one sink the streaming pipelines use for metrics, alerts and dead
 letters; the warehouse URL picks the branch. Elements are Arrow tables or ``DeadLetter`` rows.
+``PublishAlerts`` sends alert rows to a Pub/Sub topic as well.
+
+BigQuery rows go in by **streaming inserts** (``insertAll``), not the Storage Write API:
+
+- the speed layer writes a few thousand small rows a minute (a row per sensor-minute, rare
+  alerts and dead letters); at that volume the streaming-insert price is negligible and rows are
+  queryable at once;
+- in the Python SDK the Storage Write API is a cross-language Java transform: building the job
+  downloads an expansion-service jar from Maven and adds a Java environment to the job. That
+  cannot be built offline and is one more runtime to keep patched, for no gain at this volume.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
+from apache_beam.metrics import Metrics
 
-from pipelines.streaming.messages import DeadLetter
+from pipelines.schema import TableSchema, bigquery_schema_json, load_schema_file
+from pipelines.streaming.messages import DeadLetter, parse_time
+
+log = logging.getLogger(__name__)
+
+#: BigQuery layout of each streaming table: (DAY-partitioning TIMESTAMP column, clustering columns).
+#: Configuration, not code: a new table gets a line here, and a typo fails when the job is built.
+TABLE_LAYOUT: dict[str, tuple[str, list[str]]] = {
+    "speed.sensor_minute_metrics": ("window_start", ["sensor_id"]),
+    "ops.alerts": ("event_time", ["sensor_id", "rule"]),
+    "ops.dead_letter": ("received_at", ["pipeline"]),
+}
+
+#: Pub/Sub attributes of an alert message (the subscriber's filters), from the alert's columns.
+ALERT_ATTRIBUTES = ("rule", "sensor_id", "zone", "alert_id")
 
 
 class WriteToWarehouse(beam.PTransform):
     """Appends Arrow tables / dead letters to ``table`` (``dataset.name``) of the warehouse.
 
     ``schema_file`` is the table's schema under ``schemas/`` (e.g. ``ops/alerts.json``).
+    ``duckdb://PATH`` appends locally; ``bigquery://PROJECT[?location=L]`` streams rows into
+    ``PROJECT:dataset.name`` with Beam's ``WriteToBigQuery`` (see :func:`bigquery_write_config`).
     """
 
     def __init__(self, warehouse: str, table: str, schema_file: str):
@@ -29,7 +63,157 @@ class WriteToWarehouse(beam.PTransform):
         if self.warehouse.startswith("duckdb://"):
             return pcoll | "AppendToDuckDB" >> beam.ParDo(
                 AppendToDuckDBFn(self.warehouse.removeprefix("duckdb://"), self.table, self.schema_file))
+        if self.warehouse.startswith("bigquery://"):
+            from apache_beam.io.gcp.bigquery import WriteToBigQuery
+
+            config = bigquery_write_config(self.warehouse, self.table, self.schema_file)
+            schema = load_schema_file(self.schema_file)
+            result = (pcoll
+                      | "ToBigQueryRows" >> beam.FlatMap(json_rows, schema)
+                      | "WriteToBigQuery" >> WriteToBigQuery(**config))
+            return (result.failed_rows_with_errors
+                    | "LogFailedRows" >> beam.ParDo(LogFailedRowsFn(config["table"])))
         raise ValueError(f"no streaming sink for warehouse {self.warehouse!r}")
+
+
+def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict[str, Any]:
+    """The keyword arguments of ``WriteToBigQuery`` for one table: what the BigQuery branch builds.
+
+    A pure function so tests can check the exact configuration. The table is created if missing
+    (schema from ``schemas/``, DAY partitioning and clustering from :data:`TABLE_LAYOUT`) in a
+    dataset that must exist; ``?location=`` is checked but not used, since streaming inserts
+    write where the dataset lives. Rows with unknown columns are refused, not trimmed, and only
+    transient errors are retried: a refused row comes out as a failed row at once.
+    """
+    from apache_beam.io.gcp.bigquery import BigQueryDisposition, WriteToBigQuery
+    from apache_beam.io.gcp.bigquery_tools import RetryStrategy
+
+    from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
+
+    project = BigQueryWarehouse.from_url_rest(warehouse.removeprefix("bigquery://")).project
+    schema = load_schema_file(schema_file)
+    return {
+        "table": f"{project}:{table}",
+        "schema": {"fields": bigquery_schema_json(schema)},
+        "method": WriteToBigQuery.Method.STREAMING_INSERTS,
+        "create_disposition": BigQueryDisposition.CREATE_IF_NEEDED,
+        "write_disposition": BigQueryDisposition.WRITE_APPEND,
+        "additional_bq_parameters": table_layout(table, schema),
+        "insert_retry_strategy": RetryStrategy.RETRY_ON_TRANSIENT_ERROR,
+        "ignore_unknown_columns": False,
+    }
+
+
+def table_layout(table: str, schema: TableSchema) -> dict[str, Any]:
+    """``timePartitioning`` and ``clustering`` of a new table, from :data:`TABLE_LAYOUT`, checked against its schema."""
+    if table not in TABLE_LAYOUT:
+        raise ValueError(f"{table}: no BigQuery layout; add it to TABLE_LAYOUT in {__name__}")
+    partition_by, cluster_by = TABLE_LAYOUT[table]
+    types = {c.name: c.type for c in schema.columns}
+    if types.get(partition_by) != "TIMESTAMP":
+        raise ValueError(f"{table}: partition column {partition_by!r} is not a TIMESTAMP column of the table")
+    unknown = [c for c in cluster_by if c not in types]
+    if unknown or not 0 < len(cluster_by) <= 4:
+        raise ValueError(f"{table}: clustering {cluster_by} must be 1 to 4 columns of the table (unknown: {unknown})")
+    return {"timePartitioning": {"type": "DAY", "field": partition_by}, "clustering": {"fields": list(cluster_by)}}
+
+
+def json_rows(element: pa.Table | DeadLetter, schema: TableSchema) -> list[dict[str, Any]]:
+    """An Arrow table or dead letter as JSON-safe rows in the shape BigQuery's ``insertAll`` takes.
+
+    TIMESTAMP as RFC 3339 UTC text, BYTES as base64 text, JSON as its text, non-finite floats as
+    null (JSON has no NaN). Only the schema's columns, so a stray column cannot be sent.
+    """
+    if isinstance(element, DeadLetter):
+        records = [element.row()]
+    else:
+        records = element.select(schema.names).to_pylist()
+    kinds = [(c.name, c.type) for c in schema.columns]
+    return [{name: json_value(kind, record.get(name)) for name, kind in kinds} for record in records]
+
+
+def json_value(kind: str, value: Any) -> Any:
+    """One value of BigQuery type ``kind`` as JSON (see :func:`json_rows`).
+
+    A TIMESTAMP given as text (a dead letter's ``publish_time``, as received) is parsed; text
+    that is no instant becomes null rather than costing the whole dead letter.
+    """
+    if value is None:
+        return None
+    if kind == "TIMESTAMP":
+        if isinstance(value, str):
+            try:
+                value = parse_time(value)
+            except ValueError:
+                return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if kind == "BYTES":
+        return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode("ascii")
+    if kind == "JSON":
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
+class LogFailedRowsFn(beam.DoFn):
+    """Rows BigQuery refused (``failed_rows_with_errors``): counted and logged, never silently gone.
+
+    On Dataflow the log lines show in the job's worker logs; the counter ``warehouse/failed_rows``
+    in the job's metrics.
+    """
+
+    MAX_LOGGED_CHARS = 2000
+
+    def __init__(self, table: str):
+        self.table = table
+        self.failed = Metrics.counter("warehouse", "failed_rows")
+
+    def process(self, element) -> None:
+        destination, row, errors = element
+        self.failed.inc()
+        text = json.dumps(row, default=str)
+        if len(text) > self.MAX_LOGGED_CHARS:
+            text = text[:self.MAX_LOGGED_CHARS] + f"... ({len(text):,} chars)"
+        log.error("BigQuery refused a row of %s (%s): %s; row: %s", self.table, destination,
+                  json.dumps(errors, default=str), text)
+
+
+class PublishAlerts(beam.PTransform):
+    """Alert tables -> one Pub/Sub message per alert on ``topic`` (``projects/P/topics/T``).
+
+    Data is the alert row as JSON (RFC 3339 times); attributes ``rule``, ``sensor_id``, ``zone``
+    and ``alert_id`` (when set) let subscribers filter without parsing the data.
+    """
+
+    def __init__(self, topic: str):
+        super().__init__()
+        self.topic = topic
+
+    def expand(self, alerts):
+        from apache_beam.io.gcp.pubsub import WriteToPubSub
+
+        schema = load_schema_file("ops/alerts.json")
+        return (alerts
+                | "ToPubsubMessages" >> beam.FlatMap(alert_messages, schema)
+                | "WriteToPubSub" >> WriteToPubSub(self.topic, with_attributes=True, id_label=None))
+
+
+def alert_messages(alerts: pa.Table, schema: TableSchema) -> list:
+    """One ``PubsubMessage`` per alert row (see :class:`PublishAlerts`)."""
+    from apache_beam.io.gcp.pubsub import PubsubMessage
+
+    messages = []
+    for row in json_rows(alerts, schema):
+        attributes = {name: str(row[name]) for name in ALERT_ATTRIBUTES if row.get(name) is not None}
+        messages.append(PubsubMessage(json.dumps(row).encode(), attributes))
+    return messages
 
 
 @contextmanager
