@@ -28,6 +28,7 @@ setuptools.setup(
         "pyyaml>=6,<7",
         "numpy>=1.26,<3",
         "orjson>=3.9,<4",
+        "msgspec>=0.18,<0.23",
     ],
     extras_require={
         "local": ["pgserver>=0.1.4,<0.2"],

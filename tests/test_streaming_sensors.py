@@ -158,8 +158,10 @@ def test_retries_count_once_across_batches_within_the_horizon():
     batches = [
         _readings([("A", 0, 1), ("B", 0, 1), ("A", 0, 2), ("A", 1, 2)]),  # a retry inside the batch
         _readings([("A", 0, 30), ("B", 1, 30)]),  # A@0 again 30 s later: a retry, dropped
-        _readings([("C", 5, 700)]),  # 11 minutes on: A@0's key leaves the state (horizon 10 min)
-        _readings([("A", 0, 701), ("C", 5, 702)]),  # A@0 counts again; C@5 is still a retry
+        _readings([("C", 5, 700)]),  # a horizon (10 min) on: a new generation of keys starts
+        _readings([("A", 0, 701), ("C", 5, 702)]),  # both still remembered (the older generation)
+        _readings([("D", 9, 1300)]),  # another horizon: the first generation is forgotten
+        _readings([("B", 0, 1301), ("A", 0, 1302)]),  # B@0 (only in it) counts again; A@0 was refreshed at 701
     ]
     options = PipelineOptions(["--runner=FnApiRunner", "--direct_num_workers=1"])
     with beam.Pipeline(options=options) as p:
@@ -168,7 +170,7 @@ def test_retries_count_once_across_batches_within_the_horizon():
                 | beam.FlatMap(lambda t: [(r["sensor_id"], int((r["event_time"] - T0).total_seconds()),
                                            int((r["publish_time"] - T0).total_seconds())) for r in t.to_pylist()]))
         assert_that(kept, equal_to([("A", 0, 1), ("B", 0, 1), ("A", 1, 2), ("B", 1, 30), ("C", 5, 700),
-                                    ("A", 0, 701)]))
+                                    ("D", 9, 1300), ("B", 0, 1301)]))
 
 
 def test_shards_keep_one_sensor_together():
@@ -217,3 +219,55 @@ def test_minute_metrics_merge_partials_from_many_batches():
     assert row["min_battery_v"] == 3.4 and row["window_start"] == T0
     (later,) = minute_metrics((minute + 60, partials[minute + 60])).to_pylist()
     assert later["reading_count"] == 1 and later["dominant_frequency_hz"] == 50.0
+
+
+def test_stable_keys_are_exact_for_any_key_columns():
+    import pyarrow as pa
+
+    from pipelines.streaming.transforms import stable_keys
+
+    table = pa.table({"machine_id": ["M1", "M2", "M1"], "issue_no": [7, 7, 8], "code": ["E1", "E2", "E1"]})
+    assert stable_keys(table, ["issue_no"]).tolist() == [7, 7, 8]  # one integer column: a numpy int array
+    assert stable_keys(table, ["issue_no", "code"]).tolist() == [(7, "E1"), (7, "E2"), (8, "E1")]
+    assert stable_keys(table, ["code"]).tolist() == ["E1", "E2", "E1"]
+    assert stable_keys(table, []).tolist() == [0, 0, 0]  # the entity alone is the key
+    stamped = _readings([("A", 0, 1), ("A", 1, 1)])
+    micros = int(T0.timestamp()) * 1_000_000
+    assert stable_keys(stamped, ["event_time"]).tolist() == [micros, micros + 1_000_000]
+
+
+def test_replay_ranges_read_every_line_once_and_keep_broken_lines(tmp_path):
+    from pipelines.streaming.messages import DeadLetter, read_replay, replay_ranges
+
+    lines = [line(f"m-{i}", reading("VIB-1", T0 + timedelta(seconds=i)), T0) for i in range(50)]
+    lines[7] = "not an envelope at all"
+    lines[20] = ""  # a blank line is skipped, not a message
+    lines[33] = json.dumps({"message_id": 33, "data": "eyJ9"})  # a number where the id must be text
+    lines[40] = json.dumps({"message_id": "m-40", "publish_time": iso(T0), "data": "***not base64***"})
+    path = tmp_path / "replay.jsonl"
+    path.write_bytes(("\r\n".join(lines[:10]) + "\r\n" + "\n".join(lines[10:]) + "\n").encode())
+    for bytes_per_range in (97, 1000, 1 << 20):  # ranges that cut lines anywhere
+        batches, letters = [], []
+        for _, start, end in replay_ranges(str(path), bytes_per_range):
+            for item in read_replay(str(path), 8, start, end):
+                (letters if isinstance(item, DeadLetter) else batches).append(item)
+        ids = [i for b in batches for i in b["message_id"].to_pylist()]
+        assert sorted(ids) == sorted(f"m-{i}" for i in range(50) if i not in (7, 20, 33, 40))
+        assert sorted(bytes(d.payload) for d in letters) == sorted(lines[i].encode() for i in (7, 33, 40))
+        assert all(d.error.startswith("not a replay envelope") for d in letters)
+    first = next(b for b in read_replay(str(path), 100) if not isinstance(b, DeadLetter))
+    assert first["data"][0].as_py() == reading("VIB-1", T0)  # base64 decoded, CR of CRLF not kept
+    assert json.loads(first["attributes"][0].as_py()) == {"event_time": iso(T0)}
+
+
+def test_a_failed_warehouse_append_fails_the_bundle(tmp_path):
+    from pipelines.streaming.messages import DeadLetter
+    from pipelines.streaming.sinks import AppendToDuckDBFn
+
+    fn = AppendToDuckDBFn(str(tmp_path / "missing-folder" / "w.duckdb"), "ops.dead_letter", "ops/dead_letter.json")
+    fn.setup()
+    fn.start_bundle()
+    fn.process(DeadLetter("streaming.sensors", T0, "m-1", iso(T0), "{}", b"\xff", "payload is not UTF-8"))
+    with pytest.raises(Exception, match="missing-folder"):
+        fn.finish_bundle()  # the append runs on a thread; its failure still reaches the bundle
+    fn.teardown()

@@ -56,8 +56,9 @@ class SensorOptions(PipelineOptions):
         parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
         parser.add_argument("--batch_size", type=int, default=20_000, help="messages per element")
         parser.add_argument("--dedup_horizon_minutes", type=int, default=10,
-                            help="a reading re-sent within this much publish time counts once "
-                            "(the Pub/Sub client stops retrying after 10 minutes)")
+                            help="a reading re-sent within this much publish time counts once; keys "
+                            "are kept for one to two horizons (the Pub/Sub client stops retrying "
+                            "after 10 minutes)")
         parser.add_argument("--dedup_shards", type=int, default=4, help="state keys of the de-duplication")
         parser.add_argument("--anomaly_threshold", type=float, default=8.0,
                             help="robust z-score above which a minute's max PPV is an anomaly")

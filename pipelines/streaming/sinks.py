@@ -234,12 +234,22 @@ class AppendToDuckDBFn(beam.DoFn):
     """Appends Arrow tables (or dead-letter rows) to a DuckDB table: a short transaction per bundle or 32 MB.
 
     The local stand-in for BigQuery's streaming writes; writers take turns (``writer_lock``).
+    Appends run on a background thread (DuckDB works without the GIL) while the bundle goes on;
+    one append at most is in flight, and ``finish_bundle`` returns only once all are committed,
+    so a bundle is never reported done before its rows are in.
     """
 
     FLUSH_BYTES = 32 << 20  # a local bundle can be a whole replay; flush before it piles up
 
     def __init__(self, path: str, table: str, schema_file: str):
         self.path, self.table, self.schema_file = path, table, schema_file
+
+    def setup(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.schema = load_schema_file(self.schema_file)
+        self.appender = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"append-{self.table}")
+        self.in_flight = None
 
     def start_bundle(self) -> None:
         self.pending: list[pa.Table] = []
@@ -254,33 +264,47 @@ class AppendToDuckDBFn(beam.DoFn):
             self.pending.append(element)
             self.pending_bytes += element.nbytes
         if self.pending_bytes >= self.FLUSH_BYTES:
-            self.finish_bundle()
+            self._flush()
 
     def finish_bundle(self) -> None:
+        self._flush()
+        self._wait()
+
+    def teardown(self) -> None:
+        if getattr(self, "appender", None) is not None:
+            self.appender.shutdown(wait=True)
+
+    def _flush(self) -> None:
         if self.letters:
             self.pending.append(pa.Table.from_pylist(self.letters))
             self.letters = []
         self.pending_bytes = 0
         if not self.pending:
             return
+        names = [c.name for c in self.schema.columns]
+        batch = pa.concat_tables([t.select(names) for t in self.pending], promote_options="permissive")
+        self.pending = []
+        self._wait()  # one append in flight at most: memory stays bounded
+        self.in_flight = self.appender.submit(self._append, batch)
+
+    def _wait(self) -> None:
+        if self.in_flight is not None:
+            in_flight, self.in_flight = self.in_flight, None
+            in_flight.result()  # an append that failed fails the bundle
+
+    def _append(self, batch: pa.Table) -> None:
         import duckdb
 
-        from pipelines.schema import load_schema_file
         from pipelines.warehouse.duckdb_warehouse import create_table_sql
 
-        schema = load_schema_file(self.schema_file)
-        names = ", ".join(f'"{c.name}"' for c in schema.columns)
-        batch = pa.concat_tables([t.select([c.name for c in schema.columns]) for t in self.pending],
-                                 promote_options="permissive")
+        names = ", ".join(f'"{c.name}"' for c in self.schema.columns)
         with writer_lock(self.path):
             con = duckdb.connect(self.path)
             try:
                 con.execute("SET TimeZone = 'UTC'")
-                dataset = self.table.split(".")[0]
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
-                con.execute(create_table_sql(self.table, schema))
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {self.table.split('.')[0]}")
+                con.execute(create_table_sql(self.table, self.schema))
                 con.register("incoming", batch)
                 con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM incoming")
             finally:
                 con.close()
-        self.pending = []

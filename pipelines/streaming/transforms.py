@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
+from apache_beam.runners.worker.statecache import CacheAware
 from apache_beam.transforms import trigger, window
 from apache_beam.utils.windowed_value import PaneInfoTiming
 
@@ -186,14 +187,61 @@ class KeyByShardFn(beam.DoFn):
             yield shard, table.filter(pc.equal(shards, shard))
 
 
+class RecentKeys(CacheAware):
+    """Keys seen in the last one to two horizons of publish time, per entity, in two generations.
+
+    A key is an entity (e.g. a sensor id) and a rest (e.g. the event time in microseconds).
+    Each generation maps entity -> set of rests; when the newer generation is a horizon old, the
+    older one is dropped whole: no per-key timestamps, no pruning scans, one small int per key.
+    ``CacheAware`` with an estimated ``__sizeof__``: Beam's state cache would otherwise walk every
+    key to weigh the value at each commit.
+    """
+
+    def __init__(self, horizon_us: int):
+        super().__init__()
+        self.horizon_us, self.started, self.size = horizon_us, None, 0
+        self.newer: dict[object, set] = {}
+        self.older: dict[object, set] = {}
+
+    def first_sightings(self, entity: object, rests: list) -> list[int] | None:
+        """Positions of ``rests`` never seen for ``entity`` (first occurrence only); None: all of them."""
+        newer, older = self.newer.setdefault(entity, set()), self.older.get(entity, ())
+        distinct = set(rests)
+        if len(distinct) == len(rests) and newer.isdisjoint(distinct) and (not older or older.isdisjoint(distinct)):
+            fresh = None  # the usual case: nothing repeated
+        else:
+            first: dict = {}
+            for i, rest in enumerate(rests):
+                if rest not in newer and rest not in older:
+                    first.setdefault(rest, i)
+            fresh = list(first.values())
+        before = len(newer)
+        newer.update(distinct)
+        self.size += len(newer) - before
+        return fresh
+
+    def advance(self, published_us: int | None) -> None:
+        """Publish time moved on: start a new generation once the newer one is a horizon old."""
+        if self.started is None:
+            self.started = published_us
+        elif published_us is not None and published_us - self.started >= self.horizon_us:
+            self.started, self.newer, self.older = published_us, {}, self.newer
+            self.size = sum(len(rests) for rests in self.older.values())
+
+    def get_referents_for_cache(self) -> list:
+        return []
+
+    def __sizeof__(self) -> int:  # about 70 bytes a remembered key (an int in a set)
+        return 1024 + 70 * self.size
+
+
 class DropRepeatsFn(beam.DoFn):
-    """Keeps the first record per stable key seen within ``horizon`` of publish time, across batches.
+    """Keeps the first record per stable key (e.g. sensor and event time), across batches.
 
     Publisher retries re-send a record under a new message id, seconds to minutes later (the
-    Pub/Sub client gives up after 10 minutes). The state per shard maps key -> publish time in
-    arrival order and is pruned when its oldest entry leaves the horizon: it holds about one
-    horizon of keys.
-    Works on every runner; on Dataflow, message-id de-duplication (``id_label``) comes first.
+    Pub/Sub client gives up after 10 minutes). Each shard's state is a ``RecentKeys``: a key is
+    remembered for at least ``horizon`` of publish time and at most twice that.
+    Works on every runner; on Dataflow, message-id de-duplication comes first.
     """
 
     SEEN = beam.transforms.userstate.ReadModifyWriteStateSpec("seen", beam.coders.PickleCoder())
@@ -204,42 +252,46 @@ class DropRepeatsFn(beam.DoFn):
 
     def process(self, element, seen=beam.DoFn.StateParam(SEEN)):
         _, table = element
-        latest, keys_seen = seen.read() or (0, {})
-        keys = stable_keys(table, self.keys)
-        distinct = dict.fromkeys(keys)  # first occurrences, in order
-        if len(distinct) == len(keys) and keys_seen.keys().isdisjoint(distinct):
-            keep = None  # the usual batch: nothing repeated
-            fresh = keys
-        else:
-            indices = {}
-            for i, key in enumerate(keys):
-                if key not in keys_seen:
-                    indices.setdefault(key, i)
-            keep, fresh = list(indices.values()), list(indices)
-        published = pc.fill_null(pc.cast(table["publish_time"], pa.int64()), latest).to_numpy()
-        stamps = published.tolist() if keep is None else published[keep].tolist()
-        keys_seen.update(zip(fresh, stamps, strict=True))
-        latest = max(latest, int(published.max(initial=latest)))
-        cutoff = latest - self.horizon_us
-        if keys_seen and next(iter(keys_seen.values())) < cutoff:  # the oldest entries come first
-            keys_seen = {k: t for k, t in keys_seen.items() if t >= cutoff}
-        seen.write((latest, keys_seen))
-        if keep is not None:
-            self.duplicates.inc(table.num_rows - len(keep))
-            table = table.take(pa.array(keep, pa.int64()))
+        recent = seen.read() or RecentKeys(self.horizon_us)
+        entities = pc.dictionary_encode(table[self.keys[0]]).combine_chunks()
+        codes = entities.indices.to_numpy()
+        rests = stable_keys(table, self.keys[1:])  # one value per row, in a numpy array
+        order = np.argsort(codes, kind="stable")
+        starts = np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]
+        dropped: list = []
+        for entity, group in zip(entities.dictionary.to_pylist(), np.split(order, starts[1:]), strict=True):
+            rows = group.tolist()
+            fresh = recent.first_sightings(entity, rests[group].tolist())
+            if fresh is not None:
+                kept = set(fresh)
+                dropped.extend(row for j, row in enumerate(rows) if j not in kept)
+        recent.advance(pc.max(pc.cast(table["publish_time"], pa.int64())).as_py())
+        seen.write(recent)
+        if dropped:
+            self.duplicates.inc(len(dropped))
+            keep = np.ones(table.num_rows, dtype=bool)
+            keep[dropped] = False
+            table = table.filter(keep)
         if table.num_rows:
             yield table
 
 
-def stable_keys(table: pa.Table, columns: list[str]) -> list:
-    """One hashable key per row from ``columns``: a value, or a tuple (timestamps as microseconds)."""
+def stable_keys(table: pa.Table, columns: list[str]) -> np.ndarray:
+    """One hashable value per row from ``columns`` as a numpy array: integers (timestamps as
+    microseconds) for one numeric column, else Python values or tuples; all equal if no column."""
+    if not columns:
+        return np.zeros(table.num_rows, dtype=np.int64)
     values = []
     for name in columns:
         column = table[name]
         if pa.types.is_timestamp(column.type):
             column = pc.cast(column, pa.int64())
+        if len(columns) == 1 and pa.types.is_integer(column.type) and column.null_count == 0:
+            return column.to_numpy()
         values.append(column.to_pylist())
-    return values[0] if len(values) == 1 else list(zip(*values, strict=True))
+    keys = np.empty(table.num_rows, dtype=object)
+    keys[:] = values[0] if len(values) == 1 else list(zip(*values, strict=True))
+    return keys
 
 
 class DropRepeats(beam.PTransform):
