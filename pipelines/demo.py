@@ -14,7 +14,7 @@ import sys
 import time
 
 from pipelines import logs
-from pipelines.errors import main_guard
+from pipelines.errors import exit_process, main_guard
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -108,4 +108,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

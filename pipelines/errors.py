@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -39,6 +40,20 @@ def one_line(exc: BaseException) -> str:
     return " ".join(text.splitlines()[0].split())
 
 
+INTERRUPTED = 130
+
+
+def exit_process(status: int) -> None:
+    """Leave with ``status``. After an interrupt, leave at once: a runner thread blocked in a
+    source read (or a gRPC worker waiting on it) would otherwise hold the interpreter's exit
+    until the read returns. Nothing is committed by exiting; the next run starts clean."""
+    if status == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None = None) -> int:
     """Run an entry point; turn any failure into ``error: ...`` on stderr and an exit status."""
     stderr = sys.stderr  # the terminal, even if a runner swapped sys.stderr while failing
@@ -51,7 +66,7 @@ def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None
         # the runner's threads may still be unwinding: nothing they log may follow the error line
         logging.disable(logging.CRITICAL)
         print("error: interrupted; nothing was committed for tables that had not finished", file=stderr, flush=True)
-        return 130
+        return INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence prints one line, logs the rest
         log.debug("unexpected failure", exc_info=True)
         print(f"error: {type(exc).__name__}: {one_line(exc)}", file=stderr)

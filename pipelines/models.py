@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from pipelines import logs
-from pipelines.errors import ConfigError, PipelineError, main_guard, one_line
+from pipelines.errors import ConfigError, PipelineError, exit_process, main_guard, one_line
 
 log = logging.getLogger(__name__)
 
@@ -128,4 +128,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -442,3 +442,15 @@ def test_table_failing_at_commit_keeps_its_rows_and_watermark_while_others_load(
         assert versions == rows, table  # no row version loaded twice
     assert raw_counts(path, "trucks")[0] == before["raw"]["trucks"] + trucks_changed
     assert warehouse_state(path)["watermarks"]["public.trucks"] > before["watermarks"]["public.trucks"]
+
+
+def test_an_interrupted_run_exits_at_once_even_with_a_thread_blocked_in_a_read():
+    """The race the SIGINT case above can hit: a runner thread still inside a slow source read."""
+    code = ("import threading, time\n"
+            "from pipelines.errors import INTERRUPTED, exit_process\n"
+            "threading.Thread(target=time.sleep, args=(60,)).start()  # not a daemon: exit would wait\n"
+            "exit_process(INTERRUPTED)\n")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 130, proc.stderr
+    assert time.monotonic() - started < 20

@@ -16,7 +16,7 @@ import sys
 
 from pipelines import logs
 from pipelines.batch.loader import BatchSource, TableOutcome, run_batch_load
-from pipelines.errors import main_guard
+from pipelines.errors import exit_process, main_guard
 from pipelines.options import BatchLoadOptions
 from pipelines.secrets import Credentials, reject_password_in_url
 from pipelines.sources.postgres import PostgresConnection, PostgresSnapshot
@@ -48,4 +48,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -23,7 +23,7 @@ from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, 
 from apache_beam.transforms import window
 
 from pipelines import logs
-from pipelines.errors import ConfigError, main_guard
+from pipelines.errors import ConfigError, exit_process, main_guard
 from pipelines.options import apply_runner_defaults, warehouse_url
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
 from pipelines.streaming.sinks import PublishAlerts, WriteToWarehouse
@@ -223,4 +223,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())
