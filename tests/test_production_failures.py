@@ -42,8 +42,11 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def start_cli(args: list[str], home: Path, **env: str) -> subprocess.Popen:
+    # Ctrl-C as a terminal sends it: a suite started in the background (`make test &`, a CI
+    # runner's job) inherits SIGINT ignored, and so would the loader, which then never sees it
     return subprocess.Popen([sys.executable, "-m", "pipelines.batch.production", *args], cwd=REPO,
-                            env=cli_env(home, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=cli_env(home, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def run_cli_many(runs: list[tuple[list[str], dict[str, str]]], home: Path) -> list[subprocess.CompletedProcess]:
