@@ -22,6 +22,13 @@ class TableConfig:
     partition_by: str | None = None
     cluster_by: tuple[str, ...] = ()
     listed: bool = True
+    # SAP change dates: when ``cursor`` holds SAP's empty date ('00000000'), the next column counts
+    cursor_fallbacks: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # overrides the source catalog's primary key (SAP's TABLE~0 index)
+
+    @property
+    def cursor_columns(self) -> tuple[str, ...]:
+        return ((self.cursor,) + self.cursor_fallbacks) if self.cursor else ()
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Catalogue:
     dataset: str
     lag_seconds: int
     tables: dict[str, TableConfig]
+    client_column: str | None = None  # SAP's MANDT: what --sap_client filters
 
     @classmethod
     def load(cls, name_or_path: str) -> Catalogue:
@@ -45,12 +53,16 @@ class Catalogue:
         tables = {}
         for name, cfg in (data.get("tables") or {}).items():
             cfg = cfg or {}
-            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by"}
+            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by", "key"}
             if unknown:
                 raise ConfigError(f"catalogue {name_or_path}: table {name}: unknown keys {sorted(unknown)}")
-            tables[name.lower()] = TableConfig(name, cfg.get("cursor"), cfg.get("partition_by"),
-                                               tuple(cfg.get("cluster_by") or ()))
-        return cls(data["pipeline"], data["dataset"], int(data.get("lag_seconds", 0)), tables)
+            cursor = cfg.get("cursor")
+            cursors = tuple(cursor) if isinstance(cursor, list) else ((cursor,) if cursor else ())
+            tables[name.lower()] = TableConfig(name, cursors[0] if cursors else None, cfg.get("partition_by"),
+                                               tuple(cfg.get("cluster_by") or ()), cursor_fallbacks=cursors[1:],
+                                               key=tuple(cfg.get("key") or ()))
+        return cls(data["pipeline"], data["dataset"], int(data.get("lag_seconds", 0)), tables,
+                   data.get("client_column"))
 
     def get(self, qualified: str) -> TableConfig:
         return self.tables.get(qualified.lower(), TableConfig(qualified, listed=False))

@@ -481,8 +481,20 @@ def test_every_parameter_is_used_and_no_value_is_interpolated(window, watermark)
 def test_bad_window_bound_or_cursor_type_is_a_config_error():
     with pytest.raises(ConfigError, match="bad window bound 'yesterday'"):
         bqw.commit_script(make_request(window=Window("updated_at", "yesterday", "2026-11-22")), PROJECT)
-    with pytest.raises(ConfigError, match="cursor column 'BenchLevel' is STRING"):
-        bqw.commit_script(make_request(window=Window("BenchLevel", "a", "b")), PROJECT)
+    with pytest.raises(ConfigError, match="cursor column 'payload_t' is NUMERIC"):
+        bqw.commit_script(make_request(window=Window("payload_t", "1", "2")), PROJECT)
+    # a text cursor is an SAP date: 'YYYYMMDD' or nothing
+    with pytest.raises(ConfigError, match="bad window bound 'a' for STRING cursor 'BenchLevel'"):
+        bqw.commit_script(make_request(window=Window("BenchLevel", "a", "20261122")), PROJECT)
+
+
+def test_sap_change_date_window_replaces_by_the_same_expression_it_was_read_with():
+    request = make_request(window=Window("BenchLevel", "20260101", "20261122", fallbacks=("order",)))
+    condition, params = bqw.window_filter(request)
+    expression = "CASE WHEN `BenchLevel` NOT IN ('00000000', ' ') THEN `BenchLevel` ELSE `order` END"
+    assert condition == f"{expression} >= @window_start AND {expression} < @window_end"
+    assert [(p.name, p.type_, p.value) for p in params] == [("window_start", "STRING", "20260101"),
+                                                           ("window_end", "STRING", "20261122")]
 
 
 # -- the load, through the fake client ------------------------------------------------------

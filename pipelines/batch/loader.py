@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -54,7 +55,8 @@ class Snapshot(Protocol):
     def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str: ...
 
     def plan(self, table: SourceTable, window: Window, arrow_schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]: ...
+             rows_per_partition: int, max_partitions: int, multiple: int = 1,
+             **filters) -> list[Partition]: ...  # client, client_column: SAP's MANDT
 
     def reader(self): ...
 
@@ -86,7 +88,17 @@ def new_run_id(now: datetime) -> str:
 
 
 def _parse_bound(value: str, column_type: str, option: str) -> str:
-    """Normalise a --start/--end value for the cursor's type (naive timestamps are UTC)."""
+    """Normalise a --start/--end value for the cursor's type (naive timestamps are UTC).
+
+    A text cursor is an SAP date (DATS): 'YYYYMMDD', given as that or as an ISO date.
+    """
+    if column_type == "STRING":
+        digits = value.replace("-", "")
+        try:
+            datetime.strptime(digits, "%Y%m%d")
+        except ValueError as exc:
+            raise ConfigError(f"bad {option} {value!r}: the cursor is an SAP date, expected YYYYMMDD") from exc
+        return digits
     if column_type == "INT64":
         try:
             return str(int(value))
@@ -108,7 +120,7 @@ def _parse_bound(value: str, column_type: str, option: str) -> str:
 def _later(a: str | None, b: str | None, column_type: str) -> str | None:
     if a is None or b is None:
         return a or b
-    key = int if column_type == "INT64" else datetime.fromisoformat
+    key = {"INT64": int, "STRING": str}.get(column_type, datetime.fromisoformat)
     return a if key(a) >= key(b) else b
 
 
@@ -120,18 +132,20 @@ def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOption
         if opts.start or opts.end:
             raise ConfigError(f"--start/--end given but {table.qualified} has no cursor column in the catalogue")
         return Window(None, None, None), None
-    if cursor not in table.schema.names:
-        raise ConfigError(f"catalogue cursor {cursor!r} is not a column of {table.qualified}")
+    missing = [c for c in config.cursor_columns if c not in table.schema.names]
+    if missing:
+        raise ConfigError(f"catalogue cursor {', '.join(missing)} is not a column of {table.qualified}")
     column_type = table.schema.column(cursor).type
     end = _parse_bound(opts.end, column_type, "--end") if opts.end else snapshot.window_end(table, cursor, lag)
+    fallbacks = config.cursor_fallbacks
     if opts.full_refresh:
-        return Window(cursor, None, end, full_refresh=True), _later(watermark, end, column_type)
+        return Window(cursor, None, end, full_refresh=True, fallbacks=fallbacks), _later(watermark, end, column_type)
     start = _parse_bound(opts.start, column_type, "--start") if opts.start else watermark
     if opts.start and _later(start, end, column_type) == start:
         raise ConfigError(f"--start {opts.start} is not before the window end {end}")
     if start is not None and _later(start, end, column_type) == start:
         end = start  # the lag keeps the window shut for now: an empty run, nothing moves
-    return Window(cursor, start, end), _later(watermark, end, column_type)
+    return Window(cursor, start, end, fallbacks=fallbacks), _later(watermark, end, column_type)
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,8 @@ class BatchSource:
     catalogue: str
     open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
     default_source_url: object  # callable() -> str, the local stack
+    client: object = None  # callable(options) -> SAP client to load, or None for all of them
+    default_schema: str = "public"  # what a bare --tables name belongs to (SAPSR3 for the ERP)
 
 
 def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOutcome]:
@@ -156,12 +172,16 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     warehouse.check()
     warehouse.ensure_ops()
     names = [t.strip() for t in opts.tables.split(",") if t.strip()] if opts.tables else catalogue.names()
+    names = [n if "." in n else f"{source.default_schema}.{n}" for n in names]
     if not names:
         raise ConfigError("no tables to load: pass --tables or list them in the catalogue")
     lag = timedelta(seconds=opts.lag_seconds if opts.lag_seconds is not None else catalogue.lag_seconds)
     started_at = datetime.now(timezone.utc)
     run_id = opts.run_id or new_run_id(started_at)
     run_prefix = staging.join(stage_root, run_id)
+    client = source.client(options) if source.client else None
+    if client is not None and not catalogue.client_column:
+        raise ConfigError(f"catalogue {catalogue.pipeline} names no client column to filter by")
     source_url = opts.source_url or source.default_source_url()
     log.info("run %s: %d table(s) from %s into %s, staging %s", run_id, len(names), source.catalogue,
              warehouse.describe(), run_prefix)
@@ -169,7 +189,8 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     dry_run = options.view_as(TestOptions).dry_run
     with source.open_snapshot(source_url, opts) as snapshot:
         workers = _local_workers(options)
-        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers) for name in names]
+        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers, client)
+                 for name in names]
         if not dry_run:
             warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
         partitions = [part for p in plans for part in p.partitions]
@@ -200,16 +221,25 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
 
 
 def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: BatchLoadOptions,
-                warehouse: Warehouse, run_prefix: str, lag: timedelta, local_workers: int) -> TablePlan:
+                warehouse: Warehouse, run_prefix: str, lag: timedelta, local_workers: int,
+                client: str | None = None) -> TablePlan:
     table = snapshot.table(name)
     config = catalogue.get(table.qualified)
+    if config.key:
+        unknown = [k for k in config.key if k not in table.schema.names]
+        if unknown:
+            raise ConfigError(f"catalogue key {', '.join(unknown)} is not a column of {table.qualified}")
+        table = dataclasses.replace(table, schema=dataclasses.replace(table.schema, primary_key=config.key))
     watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
     window, new_watermark = decide_window(config, table, opts, watermark, snapshot, lag)
     target_table = table.name.lower()
     prefix = staging.join(run_prefix, catalogue.dataset, target_table)
     schema = arrow_schema(table.schema, warehouse.max_decimal_precision)
+    filters = {}
+    if client is not None:
+        filters.update(client=client, client_column=catalogue.client_column)
     partitions = snapshot.plan(table, window, schema, prefix, opts.rows_per_partition, opts.max_partitions,
-                               local_workers)
+                               local_workers, **filters)
     log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
              len(partitions), window.describe())
     return TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)

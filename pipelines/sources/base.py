@@ -31,6 +31,24 @@ class SourceTable:
         return f"{self.schema_name}.{self.name}"
 
 
+SAP_EMPTY_DATES = ("00000000", " ")
+
+
+def change_date_sql(columns: tuple[str, ...], quote) -> str:
+    """A row's change date from SAP's date columns: the first that is not SAP's empty date.
+
+    SAP writes '00000000' (or a blank) into a date it has not set, e.g. AEDAT of a record never
+    changed; the next column (ERDAT, the creation date) counts then. One column is just itself.
+    Plain SQL that Oracle, PostgreSQL, DuckDB and BigQuery read alike, given their quoting.
+    """
+    empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
+    idents = [quote(c) for c in columns]
+    expression = idents[-1]
+    for ident in reversed(idents[:-1]):
+        expression = f"CASE WHEN {ident} NOT IN ({empty}) THEN {ident} ELSE {expression} END"
+    return expression
+
+
 @dataclass(frozen=True)
 class Window:
     """The cursor window [start, end) a run reads; ``start=None`` reads from the beginning.
@@ -43,6 +61,12 @@ class Window:
     start: str | None
     end: str | None
     full_refresh: bool = False
+    # SAP change dates: columns that count, in order, where ``column`` holds SAP's empty date
+    fallbacks: tuple[str, ...] = ()
+
+    def cursor_sql(self, quote) -> str:
+        """The cursor as SQL, with ``quote`` the dialect's identifier quoting (see ``change_date_sql``)."""
+        return change_date_sql((self.column, *self.fallbacks), quote)
 
     @property
     def replaces_everything(self) -> bool:

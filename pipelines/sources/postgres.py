@@ -13,6 +13,7 @@ Reads go through ADBC's PostgreSQL driver (binary COPY decoded in C++ into Arrow
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -204,14 +205,22 @@ class PostgresSnapshot:
         """Describe ``schema.table`` (default schema ``public``) from the catalog."""
         schema_name, _, name = qualified.rpartition(".")
         schema_name = schema_name or "public"
-        oid = self.conn.execute(
-            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relname = %s",
-            (schema_name, name),
-        ).fetchone()
-        if oid is None:
+        found = self.conn.execute(
+            "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE lower(n.nspname) = lower(%s) AND lower(c.relname) = lower(%s) "
+            "ORDER BY (n.nspname = %s AND c.relname = %s) DESC",
+            (schema_name, name, schema_name, name),
+        ).fetchall()
+        # the exact name first; else the one table the name matches ignoring case (Oracle's
+        # SAPSR3.EQUI is sapsr3."EQUI" here); two that differ only by case need the exact name
+        exact = [f for f in found if (f[1], f[2]) == (schema_name, name)]
+        if exact or len(found) == 1:
+            oid, schema_name, name = (exact or found)[0]
+        elif not found:
             raise ConfigError(f"unknown table {schema_name}.{name}: not in the source database's catalog")
-        oid = oid[0]
+        else:
+            raise ConfigError(f"table name {schema_name}.{name} is ambiguous: "
+                              + ", ".join(f'"{f[1]}"."{f[2]}"' for f in found) + "; give the exact case")
         kind, rows, pages = self.conn.execute(_SIZE_SQL, {"oid": oid}).fetchone()
         columns, exprs = [], []
         for attname, typname, typtype, typmod, elem, formatted in self.conn.execute(_CATALOG_SQL, {"oid": oid}):
@@ -225,9 +234,10 @@ class PostgresSnapshot:
                            int(rows), int(pages))
 
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]:
+             rows_per_partition: int, max_partitions: int, multiple: int = 1,
+             client: str | None = None, client_column: str | None = None) -> list[Partition]:
         return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
-                               multiple)
+                               multiple, client, client_column)
 
     def reader(self) -> PostgresPartitionReader:
         return PostgresPartitionReader(self.connection, self.snapshot_id)
@@ -235,6 +245,8 @@ class PostgresSnapshot:
     def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str:
         """Where this run's window ends: the snapshot's clock minus the lag, or max(id) + 1."""
         column = table.schema.column(cursor)
+        if column.type == "STRING":  # SAP's DATS: 'YYYYMMDD', days of the source's clock
+            return (self.started_at - lag).strftime("%Y%m%d")
         if column.type == "TIMESTAMP":
             return (self.started_at - lag).isoformat()
         if column.type in ("DATETIME", "DATE"):
@@ -250,16 +262,27 @@ class PostgresSnapshot:
 
 
 def literal(column: Column, value: str) -> str:
-    """A window bound as a typed SQL literal (values come from our own ISO/int text)."""
+    """A window bound as a typed SQL literal (values come from our own ISO/int/DATS text)."""
     if column.type == "INT64":
         return str(int(value))
+    if column.type == "STRING":
+        return f"'{dats(value)}'"
     cast = {"TIMESTAMP": "timestamptz", "DATETIME": "timestamp", "DATE": "date"}[column.type]
     datetime.fromisoformat(value)  # refuse anything that is not a timestamp
     return f"'{value}'::{cast}"
 
 
+def dats(value: str) -> str:
+    """A DATS bound ('YYYYMMDD') checked to be a real date; SAP's empty date is refused."""
+    if not re.fullmatch(r"\d{8}", value or ""):
+        raise ConfigError(f"bad SAP date {value!r}: expected YYYYMMDD")
+    datetime.strptime(value, "%Y%m%d")
+    return value
+
+
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-                    rows_per_partition: int, max_partitions: int, multiple: int = 1) -> list[Partition]:
+                    rows_per_partition: int, max_partitions: int, multiple: int = 1,
+                    client: str | None = None, client_column: str | None = None) -> list[Partition]:
     """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
 
     The count is rounded up to a ``multiple`` of the local workers, which take their share of
@@ -271,9 +294,15 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
         count = -(-table.estimated_rows // rows_per_partition)
         count = min(max_partitions, -(-count // multiple) * multiple, table.pages)
     where = []
+    if client is not None:
+        if not client_column or client_column not in table.schema.names:
+            raise ConfigError(f"--sap_client given but {table.qualified} has no {client_column or 'client'} column")
+        if not re.fullmatch(r"\d{3}", client):
+            raise ConfigError(f"bad --sap_client {client!r}: an SAP client is three digits, e.g. 100")
+        where.append(f"{quote_ident(client_column)} = '{client}'")
     if window.column is not None:
         column = table.schema.column(window.column)
-        ident = quote_ident(window.column)
+        ident = window.cursor_sql(quote_ident)
         if window.start is not None and not window.full_refresh:
             where.append(f"{ident} >= {literal(column, window.start)}")
         if window.end is not None:

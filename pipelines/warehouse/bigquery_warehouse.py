@@ -61,7 +61,7 @@ COMMIT_ATTEMPTS = 3
 # project ids: 6-30 chars, lower-case letters, digits, hyphens; optionally "domain.com:" first
 _PROJECT_RE = re.compile(r"^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _LOCATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
-_WINDOW_TYPES = ("TIMESTAMP", "DATETIME", "DATE", "INT64")
+_WINDOW_TYPES = ("TIMESTAMP", "DATETIME", "DATE", "INT64", "STRING")  # STRING: SAP dates, 'YYYYMMDD'
 _PARTITION_TYPES = ("TIMESTAMP", "DATETIME", "DATE")
 _MAX_CLUSTER_FIELDS = 4
 
@@ -195,10 +195,12 @@ def load_job_config(request: LoadRequest, max_decimal_precision: int = BIGNUMERI
 
 # -- the commit script ---------------------------------------------------------------------
 
-def _bound_value(column: Column, value: str) -> datetime | date | int:
-    """A window bound (ISO or integer text) as the Python value of the cursor's BigQuery type."""
+def _bound_value(column: Column, value: str) -> datetime | date | int | str:
+    """A window bound (ISO, integer or SAP date text) as the Python value of the cursor's BigQuery type."""
     if column.type == "INT64":
         return int(value)
+    if column.type == "STRING":
+        return datetime.strptime(value, "%Y%m%d").strftime("%Y%m%d")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if column.type == "TIMESTAMP":
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
@@ -219,7 +221,7 @@ def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
     column = request.schema.column(window.column)
     if column.type not in _WINDOW_TYPES or column.mode == "REPEATED":
         raise ConfigError(f"{request.target}: cursor column {window.column!r} is {column.type}; "
-                          "use a timestamp, datetime, date or integer column")
+                          "use a timestamp, datetime, date, integer or SAP date (YYYYMMDD text) column")
     conditions: list[str] = []
     params: list[QueryParameter] = []
     for name, op, value in (("window_start", ">=", window.start), ("window_end", "<", window.end)):
@@ -230,7 +232,7 @@ def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
         except ValueError as exc:
             raise ConfigError(f"{request.target}: bad window bound {value!r} for {column.type} cursor "
                               f"{window.column!r}") from exc
-        conditions.append(f"{quote_bq(window.column)} {op} @{name}")
+        conditions.append(f"{window.cursor_sql(quote_bq)} {op} @{name}")
         params.append(bigquery.ScalarQueryParameter(name, column.type, typed))
     return (" AND ".join(conditions) or "TRUE"), params
 

@@ -35,7 +35,9 @@ def create_table_sql(target: str, schema: TableSchema) -> str:
 
 
 def _window_literal_type(column_type: str) -> str:
-    return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT"}[column_type]
+    return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT",
+            "STRING": "VARCHAR"}[column_type]  # STRING: SAP dates, 'YYYYMMDD'
+
 
 
 class DuckDBWarehouse(Warehouse):
@@ -134,10 +136,11 @@ class DuckDBWarehouse(Warehouse):
             cursor = request.schema.column(window.column)
             cast = _window_literal_type(cursor.type)
             conditions, params = [], []
+            cursor_sql = window.cursor_sql(quote_ident)
             if window.start is not None:
-                conditions.append(f"{quote_ident(window.column)} >= CAST(? AS {cast})")
+                conditions.append(f"{cursor_sql} >= CAST(? AS {cast})")
                 params.append(window.start)
-            conditions.append(f"{quote_ident(window.column)} < CAST(? AS {cast})")
+            conditions.append(f"{cursor_sql} < CAST(? AS {cast})")
             params.append(window.end)
             con.execute(f"DELETE FROM {target} WHERE {' AND '.join(conditions)}", params)
 

@@ -1,0 +1,104 @@
+"""The ERP loader on the local SAP stand-in: SAP names, client filter, change-date windows."""
+
+from __future__ import annotations
+
+import duckdb
+import psycopg
+import pytest
+
+from pipelines.batch import erp
+from pipelines.errors import ConfigError
+
+CATALOGUE = """
+pipeline: batch.erp
+dataset: raw_erp
+lag_seconds: 0
+client_column: MANDT
+tables:
+  SAPSR3.EQUI:
+    key: [MANDT, EQUNR]
+    cursor: [AEDAT, ERDAT]
+  SAPSR3.ZMINE_SHIFTLOG:
+    key: [MANDT, LOGID]
+"""
+
+# (client, equipment, created, changed): AEDAT '00000000' = never changed, ERDAT counts then
+EQUIPMENT = [
+    ("100", "000000000010000001", "20260105", "00000000"),  # window 1 by ERDAT
+    ("100", "000000000010000002", "20260110", "20260301"),  # window 1 by AEDAT
+    ("100", "000000000010000003", "20260110", "20260715"),  # window 2 by AEDAT
+    ("100", "000000000010000004", "20260801", "00000000"),  # window 2 by ERDAT
+    ("200", "000000000020000001", "20260105", "00000000"),  # another company: never with --sap_client 100
+]
+
+
+@pytest.fixture
+def sap_url(production_url, tmp_path):
+    with psycopg.connect(production_url, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA sapsr3')
+        conn.execute('CREATE TABLE sapsr3."EQUI" ("MANDT" varchar(3), "EQUNR" varchar(18), "ERDAT" varchar(8), '
+                     '"AEDAT" varchar(8), "HERST" varchar(30), PRIMARY KEY ("MANDT", "EQUNR"))')
+        for client, equnr, erdat, aedat in EQUIPMENT:
+            conn.execute('INSERT INTO sapsr3."EQUI" VALUES (%s, %s, %s, %s, %s)',
+                         (client, equnr, erdat, aedat, "CATERPILLAR "))
+        conn.execute('CREATE TABLE sapsr3."ZMINE_SHIFTLOG" ("MANDT" varchar(3), "LOGID" varchar(10), '
+                     '"/MINE/SHIFT" varchar(2), PRIMARY KEY ("MANDT", "LOGID"))')
+        conn.execute("""INSERT INTO sapsr3."ZMINE_SHIFTLOG" VALUES ('100', '0000000001', 'A '), """
+                     """('100', '0000000002', 'B ')""")
+        conn.execute('CREATE TABLE sapsr3."T001W" ("WERKS" varchar(4), "NAME1" varchar(30))')  # no MANDT
+    catalogue = tmp_path / "erp.yaml"
+    catalogue.write_text(CATALOGUE)
+    return production_url, str(catalogue)
+
+
+def load(sap_url, warehouse_url, *extra: str):
+    url, catalogue = sap_url
+    return erp.run(["--source_url", url, "--catalogue", catalogue, "--warehouse", warehouse_url, *extra])
+
+
+def equipment(warehouse_url: str) -> list[str]:
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    try:
+        return sorted(r[0] for r in con.execute('SELECT "EQUNR" FROM raw_erp.equi').fetchall())
+    finally:
+        con.close()
+
+
+def test_change_date_windows_follow_aedat_then_erdat_for_one_client(sap_url, warehouse_url, minera_home):
+    (first,) = load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100", "--end", "20260601")
+    assert first.target == "raw_erp.equi" and first.rows == 2
+    assert equipment(warehouse_url) == ["000000000010000001", "000000000010000002"]
+    (second,) = load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100", "--end", "20261001")
+    assert second.rows == 2  # [20260601, 20261001): one by AEDAT, one by ERDAT
+    assert equipment(warehouse_url) == [f"00000000001000000{i}" for i in range(1, 5)]
+    # the same window again replaces what it loaded, by the same change-date expression: no duplicates
+    (again,) = load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100",
+                    "--start", "2026-06-01", "--end", "20261001")
+    assert again.rows == 2 and len(equipment(warehouse_url)) == 4
+
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    watermark = con.execute("SELECT cursor_column, watermark FROM ops.watermarks WHERE pipeline = 'batch.erp'"
+                            ).fetchone()
+    values = con.execute('SELECT "MANDT", "AEDAT", "HERST" FROM raw_erp.equi WHERE "EQUNR" = '
+                         "'000000000010000001'").fetchone()
+    assert watermark == ("AEDAT", "20261001")
+    assert values == ("100", "00000000", "CATERPILLAR ")  # SAP's values as stored: empty date, padding
+
+
+def test_every_client_without_sap_client_and_namespace_columns_survive(sap_url, warehouse_url, minera_home):
+    outcomes = load(sap_url, warehouse_url, "--tables", "EQUI,SAPSR3.ZMINE_SHIFTLOG")
+    assert [(o.target, o.rows) for o in outcomes] == [("raw_erp.equi", 5), ("raw_erp.zmine_shiftlog", 2)]
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    assert con.execute('SELECT "/MINE/SHIFT" FROM raw_erp.zmine_shiftlog ORDER BY "LOGID"').fetchall() == [
+        ("A ",), ("B ",)]
+
+
+def test_bad_client_and_tables_are_one_line_config_errors(sap_url, warehouse_url, minera_home):
+    with pytest.raises(ConfigError, match="T001W has no MANDT column"):
+        load(sap_url, warehouse_url, "--tables", "T001W", "--sap_client", "100")
+    with pytest.raises(ConfigError, match="an SAP client is three digits"):
+        load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "1x")
+    with pytest.raises(ConfigError, match="unknown table SAPSR3.MSEG"):
+        load(sap_url, warehouse_url, "--tables", "MSEG")
+    with pytest.raises(ConfigError, match="expected YYYYMMDD"):
+        load(sap_url, warehouse_url, "--tables", "EQUI", "--end", "next week")
