@@ -102,3 +102,14 @@ def test_bad_client_and_tables_are_one_line_config_errors(sap_url, warehouse_url
         load(sap_url, warehouse_url, "--tables", "MSEG")
     with pytest.raises(ConfigError, match="expected YYYYMMDD"):
         load(sap_url, warehouse_url, "--tables", "EQUI", "--end", "next week")
+
+
+def test_a_change_date_cursor_without_any_date_is_refused(sap_url, warehouse_url, minera_home):
+    url, _ = sap_url
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("""UPDATE sapsr3."EQUI" SET "AEDAT" = '00000000', "ERDAT" = '00000000'""")
+    with pytest.raises(ConfigError, match="holds no date in any row"):
+        load(sap_url, warehouse_url, "--tables", "EQUI")
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw_erp'"
+                       ).fetchone() == (0,)  # nothing half-loaded

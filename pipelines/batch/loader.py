@@ -54,6 +54,10 @@ class Snapshot(Protocol):
 
     def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str: ...
 
+    def is_empty(self, table: SourceTable) -> bool: ...
+
+    def has_dates(self, table: SourceTable, window: Window) -> bool: ...  # SAP date cursors
+
     def plan(self, table: SourceTable, window: Window, arrow_schema, stage_prefix: str,
              rows_per_partition: int, max_partitions: int, multiple: int = 1,
              **filters) -> list[Partition]: ...  # client, client_column: SAP's MANDT
@@ -232,6 +236,12 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
         table = dataclasses.replace(table, schema=dataclasses.replace(table.schema, primary_key=config.key))
     watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
     window, new_watermark = decide_window(config, table, opts, watermark, snapshot, lag)
+    if window.column and table.schema.column(window.column).type == "STRING" and not snapshot.is_empty(table) \
+            and not snapshot.has_dates(table, window):
+        # every later run would read nothing and miss every change: refuse, do not load silently
+        raise ConfigError(f"cursor {', '.join(config.cursor_columns)} of {table.qualified} holds no date in any "
+                          "row (SAP's empty date '00000000' everywhere): choose another cursor in the catalogue "
+                          "or remove it to load full snapshots")
     target_table = table.name.lower()
     prefix = staging.join(run_prefix, catalogue.dataset, target_table)
     schema = arrow_schema(table.schema, warehouse.max_decimal_precision)

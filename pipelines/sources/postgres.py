@@ -242,6 +242,17 @@ class PostgresSnapshot:
     def reader(self) -> PostgresPartitionReader:
         return PostgresPartitionReader(self.connection, self.snapshot_id)
 
+    def has_dates(self, table: SourceTable, window: Window) -> bool:
+        """Whether any row's SAP change date is a date (stops at the first one found)."""
+        source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+        expression = window.cursor_sql(quote_ident)
+        return self.conn.execute(f"SELECT 1 FROM {source} WHERE {expression} NOT IN ('00000000', ' ') LIMIT 1"
+                                 ).fetchone() is not None
+
+    def is_empty(self, table: SourceTable) -> bool:
+        source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+        return self.conn.execute(f"SELECT 1 FROM {source} LIMIT 1").fetchone() is None
+
     def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str:
         """Where this run's window ends: the snapshot's clock minus the lag, or max(id) + 1."""
         column = table.schema.column(cursor)
