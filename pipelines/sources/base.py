@@ -90,6 +90,9 @@ class Partition:
     sql: str
     arrow_schema: pa.Schema
     stage_prefix: str  # where this table's staged files go: <staging>/<run>/<dataset>/<table>
+    # bind variables of ``sql`` as (name, value) pairs: hashable and picklable, unlike a dict.
+    # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle.py).
+    params: tuple[tuple[str, object], ...] = ()
 
     @property
     def label(self) -> str:
