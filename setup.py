@@ -22,7 +22,7 @@ setuptools.setup(
         "duckdb>=1.1,<3",
         "adbc-driver-postgresql>=1.1,<2",
         "psycopg[binary]>=3.2,<4",
-        "oracledb>=2.4,<27",  # SAP on Oracle (thin mode: no Oracle client on the workers)
+        "oracledb>=3.4,<27",  # SAP on Oracle (thin mode: no Oracle client on the workers)
         "sqlglot>=25,<31",
         "google-cloud-bigquery>=3.20,<4",
         "google-cloud-secret-manager>=2.20,<3",

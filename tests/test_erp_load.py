@@ -113,3 +113,18 @@ def test_a_change_date_cursor_without_any_date_is_refused(sap_url, warehouse_url
     con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw_erp'"
                        ).fetchone() == (0,)  # nothing half-loaded
+
+
+def test_an_oracle_url_builds_the_oracle_snapshot_with_oracles_password_variable(monkeypatch):
+    from pipelines.options import BatchLoadOptions
+    from pipelines.sources.oracle import OracleSnapshot
+
+    opts = BatchLoadOptions([])
+    snapshot = erp.open_snapshot("oracle://LOADER@sap-db.minera.internal:1521/PRD", opts)
+    assert isinstance(snapshot, OracleSnapshot)
+    assert snapshot.connection.dsn == "sap-db.minera.internal:1521/PRD" and snapshot.connection.user == "LOADER"
+    assert snapshot.connection.credentials.env_var == "ORACLE_PASSWORD"
+    with pytest.raises(ConfigError, match="must not contain a password"):
+        erp.open_snapshot("oracle://LOADER:s3cret@sap-db:1521/PRD", opts)
+    with pytest.raises(ConfigError, match="expected oracle://USER@HOST:PORT/SERVICE"):
+        erp.open_snapshot("mysql://sap-db/PRD", opts)

@@ -37,7 +37,6 @@ from pipelines.sources.oracle import (
     OracleSnapshot,
     client_predicate,
     connection_error,
-    cursor_expression,
     describe_table,
     map_oracle_column,
     plan_partitions,
@@ -193,15 +192,18 @@ def test_catalog_queries_bind_owner_and_table_name():
 
 # -- SAP filters ------------------------------------------------------------------------------
 
-def test_cursor_expression_over_sap_dates():
-    assert cursor_expression(("AEDAT",)) == '"AEDAT"'
-    assert cursor_expression(("AEDAT", "ERDAT")) == \
+def test_change_date_over_sap_dates():
+    from pipelines.schema import quote_ident
+    from pipelines.sources.base import change_date_sql
+
+    assert change_date_sql(("AEDAT",), quote_ident) == '"AEDAT"'
+    assert change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
         """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END"""
-    assert cursor_expression(("AEDAT", "UDATE", "ERDAT")) == (
+    assert change_date_sql(("AEDAT", "UDATE", "ERDAT"), quote_ident) == (
         """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" """
         """WHEN "UDATE" NOT IN ('00000000', ' ') THEN "UDATE" ELSE "ERDAT" END""")
     with pytest.raises(ValueError):
-        cursor_expression(())
+        change_date_sql((), quote_ident)
 
 
 def test_window_and_client_predicates_are_bound_not_rendered():
@@ -218,7 +220,7 @@ SELECT = ('SELECT "MANDT", "MBLNR", "MJAHR", "ZEILE", "MATNR", "MENGE", "ERDAT",
 CHANGED = """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END"""
 FILTERS = f' WHERE "MANDT" = :client AND {CHANGED} >= :w_start AND {CHANGED} < :w_end'
 BINDS = (("scn", SCN), ("client", "100"), ("w_start", "20260101"), ("w_end", "20261123"))
-WINDOW = Window("AEDAT", "20260101", "20261123")
+WINDOW = Window("AEDAT", "20260101", "20261123", fallbacks=("ERDAT",))
 
 # 4096 blocks of data object 87654, given out of order: file 9 (2048 blocks), file 7 (2 x 1024)
 EXTENTS = [
@@ -234,8 +236,7 @@ CUT_3 = "AAAVZmAAJAAAAQIAAA"  # file 9 block 1032: inside the last extent, after
 
 def _plan(extents, **kw):
     table = mseg()
-    defaults = dict(window=WINDOW, rows_per_partition=1_000_000, max_partitions=64, cursor_columns=("AEDAT", "ERDAT"),
-                    client="100")
+    defaults = dict(window=WINDOW, rows_per_partition=1_000_000, max_partitions=64, client="100")
     defaults.update(kw)
     window = defaults.pop("window")
     return table, plan_partitions(table, window, arrow_schema(table.schema), "stage/raw_erp/mseg",
@@ -323,22 +324,16 @@ def test_client_filter_needs_a_client_column():
                         extents=None, client="100")
 
 
-@dataclass(frozen=True)
-class WindowWithColumns(Window):
-    """The field the loader adds to base.Window: several SAP date columns."""
-
-    expression_columns: tuple[str, ...] = ()
-
-
-def test_window_expression_columns_and_iso_bounds_for_sap_dates():
-    window = WindowWithColumns("AEDAT", "2026-01-01", "2026-11-23T00:00:00", expression_columns=("AEDAT", "ERDAT"))
-    _, parts = _plan(EXTENTS, window=window, cursor_columns=())
+def test_window_fallbacks_and_iso_bounds_for_sap_dates():
+    window = Window("AEDAT", "2026-01-01", "2026-11-23T00:00:00", fallbacks=("ERDAT",))
+    _, parts = _plan(EXTENTS, window=window)
     assert parts[0].sql.startswith(SELECT + FILTERS)
     assert parts[0].params[:4] == BINDS  # ISO bounds arrive as SAP DATS text
 
 
 def test_full_refresh_reads_everything_before_the_end():
-    _, parts = _plan(None, window=Window("AEDAT", "20260101", "20261123", full_refresh=True), max_partitions=1)
+    window = Window("AEDAT", "20260101", "20261123", full_refresh=True, fallbacks=("ERDAT",))
+    _, parts = _plan(None, window=window, max_partitions=1)
     (only,) = parts
     assert only.sql == SELECT + f' WHERE "MANDT" = :client AND {CHANGED} < :w_end'
     assert only.params == (("scn", SCN), ("client", "100"), ("w_end", "20261123"))
@@ -365,8 +360,8 @@ def test_typed_cursors_bind_text_converted_by_oracle():
     assert p.sql == head + '"ID" >= :w_start AND "ID" < :w_end'
     assert p.params == (("scn", SCN), ("w_start", 100), ("w_end", 250))
     with pytest.raises(ConfigError, match="several columns needs SAP date"):
-        plan_partitions(table, Window("ID", None, "5"), schema, "s", 1, 1, scn=SCN, extents=None,
-                        cursor_columns=("ID", "CREATED"))
+        plan_partitions(table, Window("ID", None, "5", fallbacks=("CREATED",)), schema, "s", 1, 1, scn=SCN,
+                        extents=None)
     with pytest.raises(ConfigError, match="'NOPE' is not a column of SAPSR3.ZLOG"):
         plan_partitions(table, Window("NOPE", None, "5"), schema, "s", 1, 1, scn=SCN, extents=None)
 
@@ -460,8 +455,7 @@ def test_snapshot_takes_clock_then_scn_and_describes_tables_from_the_catalog():
         assert table.qualified == "SAPSR3.MSEG" and table.schema.primary_key == tuple(MSEG_KEY)
         with pytest.raises(ConfigError, match=r"^unknown table SAPSR3\.X: not in the source database's catalog$"):
             snap.table("SAPSR3.X")
-        parts = snap.plan(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64,
-                          cursor_columns=("AEDAT", "ERDAT"), client="100")
+        parts = snap.plan(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64, client="100")
         assert [p.sql for p in parts][0] == SELECT + FILTERS + " AND ROWID < CHARTOROWID(:rowid_hi)"
     assert fake.closed
     sqls = [sql for sql, _ in fake.executed]

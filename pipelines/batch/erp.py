@@ -39,6 +39,13 @@ class ErpOptions(PipelineOptions):
 
 def open_snapshot(url: str, opts: BatchLoadOptions):
     """The source's snapshot: Oracle for the real ERP, PostgreSQL for the local stand-in."""
+    if url.startswith("oracle://"):
+        from pipelines.sources.oracle import PASSWORD_ENV, OracleConnection, OracleSnapshot
+
+        # the shared default names PostgreSQL's variable; Oracle's is ORACLE_PASSWORD
+        env = PASSWORD_ENV if opts.source_password_env == "PGPASSWORD" else opts.source_password_env
+        credentials = Credentials(env_var=env, secret=opts.source_password_secret)
+        return OracleSnapshot(OracleConnection.from_url(url, credentials), default_owner=SAP_SCHEMA)
     reject_password_in_url(url)
     credentials = Credentials(env_var=opts.source_password_env, secret=opts.source_password_secret)
     if url.startswith("postgresql://") or url.startswith("postgres://"):

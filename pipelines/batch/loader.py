@@ -40,7 +40,7 @@ from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
 from pipelines.schema import arrow_schema
-from pipelines.sources.base import Partition, SourceTable, Window
+from pipelines.sources.base import Partition, SourceTable, Window, dats
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
 
@@ -97,12 +97,10 @@ def _parse_bound(value: str, column_type: str, option: str) -> str:
     A text cursor is an SAP date (DATS): 'YYYYMMDD', given as that or as an ISO date.
     """
     if column_type == "STRING":
-        digits = value.replace("-", "")
         try:
-            datetime.strptime(digits, "%Y%m%d")
-        except ValueError as exc:
+            return dats(value)
+        except ConfigError as exc:
             raise ConfigError(f"bad {option} {value!r}: the cursor is an SAP date, expected YYYYMMDD") from exc
-        return digits
     if column_type == "INT64":
         try:
             return str(int(value))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import pyarrow as pa
 
+from pipelines.errors import ConfigError
 from pipelines.schema import TableSchema
 
 
@@ -34,6 +36,17 @@ class SourceTable:
 SAP_EMPTY_DATES = ("00000000", " ")
 
 
+def dats(value: str) -> str:
+    """A window bound as SAP date text ``YYYYMMDD`` (given as that or as an ISO date), a real date."""
+    text = (value or "").strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 8 and text.isdigit():
+            return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
+        return datetime.fromisoformat(text).strftime("%Y%m%d")
+    except ValueError as exc:
+        raise ConfigError(f"bad SAP date {value!r}: expected YYYYMMDD") from exc
+
+
 def change_date_sql(columns: tuple[str, ...], quote) -> str:
     """A row's change date from SAP's date columns: the first that is not SAP's empty date.
 
@@ -41,12 +54,14 @@ def change_date_sql(columns: tuple[str, ...], quote) -> str:
     changed; the next column (ERDAT, the creation date) counts then. One column is just itself.
     Plain SQL that Oracle, PostgreSQL, DuckDB and BigQuery read alike, given their quoting.
     """
-    empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
+    if not columns:
+        raise ValueError("a change date needs at least one column")
     idents = [quote(c) for c in columns]
-    expression = idents[-1]
-    for ident in reversed(idents[:-1]):
-        expression = f"CASE WHEN {ident} NOT IN ({empty}) THEN {ident} ELSE {expression} END"
-    return expression
+    if len(idents) == 1:
+        return idents[0]
+    empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
+    whens = " ".join(f"WHEN {i} NOT IN ({empty}) THEN {i}" for i in idents[:-1])
+    return f"CASE {whens} ELSE {idents[-1]} END"  # a NULL falls through too
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ SAP specifics
     one, else from that index. A client filter (``"MANDT" = :client``) reads one SAP client.
     SAP's dates (``DATS``) are ``NVARCHAR2(8)`` text ``YYYYMMDD`` with ``'00000000'`` (or a
     blank) for "no date"; a change-date cursor over several such columns (``AEDAT``, then
-    ``ERDAT``) takes the first one that holds a date (:func:`cursor_expression`).
+    ``ERDAT``) takes the first one that holds a date (``base.change_date_sql``).
 
 Types (``ALL_TAB_COLUMNS`` -> warehouse, :func:`map_oracle_column`)
 
@@ -87,7 +87,7 @@ from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact, reject_password_in_url
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import Partition, SourceTable, Window
+from pipelines.sources.base import SAP_EMPTY_DATES, Partition, SourceTable, Window, dats
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,6 @@ PROGRESS_EVERY_S = 5.0
 FETCH_ROWS = 20_000  # rows per Arrow batch fetched from Oracle
 # Hash buckets each scan the whole table in the ERP's database: keep their number modest.
 MAX_HASH_BUCKETS = 16
-SAP_EMPTY_DATES = ("00000000", " ")
 INT64_MAX_DIGITS = 18
 
 # -- catalog queries (bind variables :owner and :table_name) ----------------------------------
@@ -344,23 +343,6 @@ def _dict_rows(cursor) -> list[dict]:
 
 # -- SAP filters and windows ------------------------------------------------------------------
 
-def cursor_expression(columns: tuple[str, ...]) -> str:
-    """The change date over SAP DATS columns: the first that holds a date, later ones as fallbacks.
-
-    ``("AEDAT",)`` -> ``"AEDAT"``; ``("AEDAT", "ERDAT")`` -> ``CASE WHEN "AEDAT" NOT IN
-    ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END`` (a NULL also falls through). A row with
-    no date at all carries the last column's empty value and sorts before every window start.
-    """
-    if not columns:
-        raise ValueError("cursor_expression needs at least one column")
-    idents = [quote_ident(c) for c in columns]
-    if len(idents) == 1:
-        return idents[0]
-    empty = ", ".join(f"'{v}'" for v in SAP_EMPTY_DATES)
-    whens = " ".join(f"WHEN {i} NOT IN ({empty}) THEN {i}" for i in idents[:-1])
-    return f"CASE {whens} ELSE {idents[-1]} END"
-
-
 def window_predicates(expression: str, window_start: object | None, window_end: object | None,
                       bind: str = "{}") -> tuple[list[str], tuple[tuple[str, object], ...]]:
     """``expression >= :w_start`` and ``expression < :w_end`` (absent bounds left out), with their binds.
@@ -380,17 +362,6 @@ def client_predicate(column: str, client: str) -> tuple[str, tuple[str, str]]:
     return f"{quote_ident(column)} = :client", ("client", client)
 
 
-def dats(value: str) -> str:
-    """A window bound as SAP DATS text ``YYYYMMDD`` (accepts that, or an ISO date/timestamp)."""
-    text = value.strip()
-    if re.fullmatch(r"\d{8}", text):
-        return text
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y%m%d")
-    except ValueError as exc:
-        raise ConfigError(f"bad window bound {value!r} for a SAP date cursor: expected YYYYMMDD") from exc
-
-
 _TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
 _TS_BIND = f"TO_TIMESTAMP({{}}, '{_TS_FORMAT}')"
 
@@ -402,16 +373,16 @@ def _timestamp_text(value: str, utc: bool) -> str:
     return parsed.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _window_sql(table: SourceTable, window: Window,
-                columns: tuple[str, ...]) -> tuple[list[str], tuple[tuple[str, object], ...]]:
+def _window_sql(table: SourceTable, window: Window) -> tuple[list[str], tuple[tuple[str, object], ...]]:
     """Predicates of the window over the cursor column(s), typed by the cursor's warehouse type."""
+    columns = (window.column, *window.fallbacks)
     start = None if window.full_refresh else window.start
     missing = [c for c in columns if c not in table.schema.names]
     if missing:
         raise ConfigError(f"cursor column {missing[0]!r} is not a column of {table.qualified}")
     types = {table.schema.column(c).type for c in columns}
     if types == {"STRING"}:  # SAP DATS
-        return window_predicates(cursor_expression(columns), start and dats(start),
+        return window_predicates(window.cursor_sql(quote_ident), start and dats(start),
                                  window.end and dats(window.end))
     if len(columns) > 1:
         raise ConfigError(f"{table.qualified}: a cursor over several columns needs SAP date (DATS) columns, "
@@ -486,13 +457,13 @@ def partition_count(table: SourceTable, rows_per_partition: int, max_partitions:
 
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
                     rows_per_partition: int, max_partitions: int, multiple: int = 1, *, scn: int,
-                    extents: Sequence[dict] | None, cursor_columns: tuple[str, ...] = (),
-                    client: str | None = None, client_column: str = "MANDT") -> list[Partition]:
+                    extents: Sequence[dict] | None, client: str | None = None,
+                    client_column: str = "MANDT") -> list[Partition]:
     """The partitions' flashback statements and binds; a pure function of the catalog rows.
 
     ``extents`` are the table's ``DBA_EXTENTS`` rows (ROWID ranges), or None when they cannot
-    be read (``ORA_HASH`` buckets, each a full scan). ``cursor_columns`` overrides the
-    window's cursor (several SAP date columns, see :func:`cursor_expression`).
+    be read (``ORA_HASH`` buckets, each a full scan). A window over SAP change dates
+    (``window.fallbacks``) reads them through ``base.change_date_sql``.
     """
     where: list[str] = []
     params: list[tuple[str, object]] = [("scn", scn)]
@@ -503,9 +474,7 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
         where.append(fragment)
         params.append(bind)
     if window.column is not None:
-        columns = tuple(cursor_columns) or tuple(getattr(window, "expression_columns", ()) or ()) \
-            or (window.column,)
-        fragments, binds = _window_sql(table, window, columns)
+        fragments, binds = _window_sql(table, window)
         where += fragments
         params += binds
 
@@ -595,6 +564,20 @@ class OracleSnapshot:
             cur.execute(sql, params)
             return _dict_rows(cur)
 
+    def _probe(self, table: SourceTable, condition: str = "1 = 1") -> bool:
+        """Whether one row at the run's SCN meets ``condition`` (stops at the first)."""
+        source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+        return self._one(f"SELECT 1 FROM {source} AS OF SCN :scn WHERE {condition} AND ROWNUM = 1",
+                         {"scn": self.scn}) is not None
+
+    def is_empty(self, table: SourceTable) -> bool:
+        return not self._probe(table)
+
+    def has_dates(self, table: SourceTable, window: Window) -> bool:
+        """Whether any row's SAP change date is a date: a cursor of empty dates would miss every change."""
+        empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
+        return self._probe(table, f"{window.cursor_sql(quote_ident)} NOT IN ({empty})")
+
     def table(self, qualified: str) -> SourceTable:
         """Describe ``OWNER.TABLE`` (default owner SAPSR3) from ALL_TAB_COLUMNS and friends."""
         owner, name = split_name(qualified, self.default_owner)
@@ -624,12 +607,11 @@ class OracleSnapshot:
 
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
              rows_per_partition: int, max_partitions: int, multiple: int = 1, *,
-             cursor_columns: tuple[str, ...] = (), client: str | None = None,
-             client_column: str = "MANDT") -> list[Partition]:
+             client: str | None = None, client_column: str | None = "MANDT") -> list[Partition]:
         multi = partition_count(table, rows_per_partition, max_partitions, multiple) > 1
         return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
                                multiple, scn=self.scn, extents=self.extents(table) if multi else None,
-                               cursor_columns=cursor_columns, client=client, client_column=client_column)
+                               client=client, client_column=client_column or "MANDT")
 
     def reader(self) -> OraclePartitionReader:
         return OraclePartitionReader(self.connection, self.scn)

@@ -26,7 +26,7 @@ from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import Partition, SourceTable, Window
+from pipelines.sources.base import Partition, SourceTable, Window, dats
 
 log = logging.getLogger(__name__)
 
@@ -281,14 +281,6 @@ def literal(column: Column, value: str) -> str:
     cast = {"TIMESTAMP": "timestamptz", "DATETIME": "timestamp", "DATE": "date"}[column.type]
     datetime.fromisoformat(value)  # refuse anything that is not a timestamp
     return f"'{value}'::{cast}"
-
-
-def dats(value: str) -> str:
-    """A DATS bound ('YYYYMMDD') checked to be a real date; SAP's empty date is refused."""
-    if not re.fullmatch(r"\d{8}", value or ""):
-        raise ConfigError(f"bad SAP date {value!r}: expected YYYYMMDD")
-    datetime.strptime(value, "%Y%m%d")
-    return value
 
 
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
