@@ -8,6 +8,7 @@ files, DuckDB's ``CREATE TABLE``, BigQuery's load-job schema, Terraform's table 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Column:
     precision: int | None = None
     scale: int | None = None
     source_type: str = ""
+    source_name: str = ""  # the source's own name, when the warehouse cannot hold it (see warehouse_name)
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -74,6 +76,27 @@ class TableSchema:
     @property
     def all_columns(self) -> tuple[Column, ...]:
         return self.columns + self.metadata_columns
+
+
+def warehouse_name(name: str) -> str:
+    """A source column name BigQuery can hold: letters, digits and underscores, not starting
+    with a digit. SAP's namespace fields (``/MINE/SHIFT``) become ``_MINE_SHIFT``; the source
+    name stays on the column (``source_name``, BigQuery's column description)."""
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return f"_{safe}" if safe[:1].isdigit() else safe
+
+
+def with_warehouse_names(schema: TableSchema, table: str) -> TableSchema:
+    """The schema with every column under a name the warehouse can hold (see ``warehouse_name``)."""
+    renamed = {c.name: warehouse_name(c.name) for c in schema.columns}
+    if all(old == new for old, new in renamed.items()):
+        return schema
+    clashes = sorted({n for n in renamed.values() if list(renamed.values()).count(n) > 1})
+    if clashes:
+        raise ValueError(f"{table}: columns {', '.join(clashes)} would share a name in the warehouse")
+    columns = tuple(replace(c, name=renamed[c.name], source_name=c.name) if renamed[c.name] != c.name else c
+                    for c in schema.columns)
+    return replace(schema, columns=columns, primary_key=tuple(renamed.get(k, k) for k in schema.primary_key))
 
 
 def decimal_column(name: str, precision: int | None, scale: int | None, **kw) -> Column:
@@ -166,8 +189,11 @@ def bigquery_field(column: Column) -> dict:
     if column.type in ("NUMERIC", "BIGNUMERIC") and column.precision is not None:
         out["precision"] = str(column.precision)
         out["scale"] = str(column.scale or 0)
+    notes = [f"source column: {column.source_name}"] if column.source_name else []
     if column.source_type:
-        out["description"] = f"source type: {column.source_type}"
+        notes.append(f"source type: {column.source_type}")
+    if notes:
+        out["description"] = "; ".join(notes)
     return out
 
 

@@ -89,8 +89,23 @@ def test_every_client_without_sap_client_and_namespace_columns_survive(sap_url, 
     outcomes = load(sap_url, warehouse_url, "--tables", "EQUI,SAPSR3.ZMINE_SHIFTLOG")
     assert [(o.target, o.rows) for o in outcomes] == [("raw_erp.equi", 5), ("raw_erp.zmine_shiftlog", 2)]
     con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
-    assert con.execute('SELECT "/MINE/SHIFT" FROM raw_erp.zmine_shiftlog ORDER BY "LOGID"').fetchall() == [
+    # BigQuery holds no '/' in a column name: /MINE/SHIFT lands as _MINE_SHIFT, values as stored
+    assert con.execute('SELECT "_MINE_SHIFT" FROM raw_erp.zmine_shiftlog ORDER BY "LOGID"').fetchall() == [
         ("A ",), ("B ",)]
+
+
+def test_namespace_names_keep_their_source_name_on_the_warehouse_column():
+    from pipelines.schema import Column, TableSchema, bigquery_field, with_warehouse_names
+
+    schema = TableSchema((Column("MANDT", "STRING"), Column("/MINE/SHIFT", "STRING", source_type="varchar(2)")),
+                         primary_key=("MANDT", "/MINE/SHIFT"))
+    renamed = with_warehouse_names(schema, "SAPSR3.ZMINE_SHIFTLOG")
+    assert renamed.names == ["MANDT", "_MINE_SHIFT"] and renamed.primary_key == ("MANDT", "_MINE_SHIFT")
+    assert bigquery_field(renamed.column("_MINE_SHIFT"))["description"] == \
+        "source column: /MINE/SHIFT; source type: varchar(2)"  # the way back to SAP's name
+    assert with_warehouse_names(TableSchema((Column("MANDT", "STRING"),)), "T").names == ["MANDT"]
+    with pytest.raises(ValueError, match="_MINE_SHIFT would share a name"):
+        with_warehouse_names(TableSchema((Column("/MINE/SHIFT", "STRING"), Column("_MINE_SHIFT", "STRING"))), "T")
 
 
 def test_bad_client_and_tables_are_one_line_config_errors(sap_url, warehouse_url, minera_home):

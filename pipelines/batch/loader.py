@@ -39,7 +39,7 @@ from pipelines.batch.transforms import ExtractToStaging
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
-from pipelines.schema import arrow_schema
+from pipelines.schema import arrow_schema, with_warehouse_names
 from pipelines.sources.base import Partition, SourceTable, Window, dats
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
@@ -232,6 +232,14 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
         if unknown:
             raise ConfigError(f"catalogue key {', '.join(unknown)} is not a column of {table.qualified}")
         table = dataclasses.replace(table, schema=dataclasses.replace(table.schema, primary_key=config.key))
+    try:  # SAP's /NAMESPACE/ fields: a name BigQuery can hold, the source's name kept on the column
+        table = dataclasses.replace(table, schema=with_warehouse_names(table.schema, table.qualified))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    renamed = {c.name for c in table.schema.columns if c.source_name}
+    if renamed & {*config.cursor_columns, catalogue.client_column}:
+        raise ConfigError(f"{table.qualified}: a cursor or client column must be a plain name, not "
+                          f"{', '.join(c.source_name for c in table.schema.columns if c.name in renamed)}")
     watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
     window, new_watermark = decide_window(config, table, opts, watermark, snapshot, lag)
     if window.column and table.schema.column(window.column).type == "STRING" and not snapshot.is_empty(table) \
