@@ -47,6 +47,9 @@ class BatchLoadOptions(PipelineOptions):
         parser.add_argument("--tables", help="comma-separated schema.table list (default: the catalogue)")
         parser.add_argument("--start", help="window start (inclusive), ISO 8601; default: the watermark")
         parser.add_argument("--end", help="window end (exclusive), ISO 8601; default: snapshot time - lag")
+        parser.add_argument("--detect_deletes", action="store_true", default=False,
+                            help="also read every primary key (key columns only) and record the keys the "
+                            "source no longer has in <raw table>__deleted, for staging to drop")
         parser.add_argument("--full_refresh", action="store_true", default=False,
                             help="reload every row; replaces the raw table's rows")
         parser.add_argument("--lag_seconds", type=int, default=None,

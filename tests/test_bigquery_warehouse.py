@@ -8,6 +8,7 @@ scratch table always dropped, nothing committed when anything fails.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta, timezone
 
@@ -727,3 +728,33 @@ def test_api_errors_without_a_job_keep_only_bigquerys_message():
     exc = BadRequest("Table is truncated\nsecond line")
     assert bqw.bigquery_reason(exc) == "Table is truncated"
     assert bqw.bigquery_reason(exc, FakeLoadJob({"reason": "x", "message": "from the job"}, None)) == "from the job"
+
+
+def test_deletes_keep_a_deleted_table_and_record_the_raw_keys_the_source_lost():
+    erp_schema = TableSchema((Column("MANDT", "STRING"), Column("EQUNR", "STRING"), Column("AEDAT", "STRING")),
+                             primary_key=("MANDT", "EQUNR"))
+    keys = ("gs://minera-staging/r1/raw_erp/equi/_keys/part-00000-of-00001.parquet",)
+    request = make_request(pipeline="batch.erp", source_table="SAPSR3.EQUI", dataset="raw_erp", table="equi",
+                           schema=erp_schema, window=Window("AEDAT", "20260101", "20261122", fallbacks=("ERDAT",)),
+                           partition_by=None, cluster_by=(), tracks_deletes=True, key_files=keys,
+                           key_filter=(("MANDT", "100"),))
+    sql, params = bqw.commit_script(request, PROJECT)
+    statements = sql.rstrip(";\n").split(";\n")
+    deleted = f"`{PROJECT}`.`raw_erp`.`equi__deleted`"
+    assert statements[0] == (f"CREATE TABLE IF NOT EXISTS {deleted} (`MANDT` STRING, `EQUNR` STRING, "
+                             "`_run_id` STRING NOT NULL, _deleted_at TIMESTAMP NOT NULL)")
+    assert statements[1] == ("LOAD DATA INTO TEMP TABLE _source_keys FROM FILES (format = 'PARQUET', "
+                             f"uris = ['{keys[0]}'])")  # DDL and loads before the transaction
+    assert statements[2] == "BEGIN TRANSACTION" and statements[-1] == "COMMIT TRANSACTION"
+    same = "x.`MANDT` = r.`MANDT` AND x.`EQUNR` = r.`EQUNR`"
+    assert statements[-2] == (
+        f"INSERT INTO {deleted} (`MANDT`, `EQUNR`, `_run_id`, _deleted_at)\n"
+        "SELECT `MANDT`, `EQUNR`, @run_id, @loaded_at FROM (\n"
+        f"  SELECT `MANDT`, `EQUNR`, MAX(`_loaded_at`) AS last_loaded FROM `{PROJECT}`.`raw_erp`.`equi`\n"
+        "  WHERE `MANDT` = @key_filter_0 GROUP BY `MANDT`, `EQUNR`) r\n"
+        f"WHERE NOT EXISTS (SELECT 1 FROM _source_keys x WHERE {same})\n"
+        f"  AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)")
+    assert params_repr(params)["key_filter_0"]["parameterValue"] == {"value": "100"}
+    # without a key read, the table is still kept for staging; nothing is recorded
+    sql, _ = bqw.commit_script(dataclasses.replace(request, key_files=None, key_filter=()), PROJECT)
+    assert sql.startswith(f"CREATE TABLE IF NOT EXISTS {deleted}") and "_source_keys" not in sql

@@ -143,3 +143,26 @@ def test_an_oracle_url_builds_the_oracle_snapshot_with_oracles_password_variable
         erp.open_snapshot("oracle://LOADER:s3cret@sap-db:1521/PRD", opts)
     with pytest.raises(ConfigError, match="expected oracle://USER@HOST:PORT/SERVICE"):
         erp.open_snapshot("mysql://sap-db/PRD", opts)
+
+
+def deleted(warehouse_url: str) -> list[tuple[str, str]]:
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    try:
+        return sorted(con.execute('SELECT "MANDT", "EQUNR" FROM raw_erp.equi__deleted').fetchall())
+    finally:
+        con.close()
+
+
+def test_detect_deletes_records_keys_the_source_lost_once_and_only_in_the_client_read(sap_url, warehouse_url,
+                                                                                       minera_home):
+    url, _ = sap_url
+    load(sap_url, warehouse_url, "--tables", "EQUI", "--end", "20261001")  # every client
+    assert deleted(warehouse_url) == []  # the ERP keeps the table even before any detection
+    with psycopg.connect(url, autocommit=True) as conn:  # SAP archives one truck and the other company's row
+        conn.execute("""DELETE FROM sapsr3."EQUI" WHERE "EQUNR" IN ('000000000010000002', '000000000020000001')""")
+    (outcome,) = load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100", "--detect_deletes",
+                      "--start", "20261001", "--end", "20261101")
+    assert outcome.rows == 0  # nothing changed in the window; the keys were still compared
+    assert deleted(warehouse_url) == [("100", "000000000010000002")]  # client 200 was not read: not judged
+    load(sap_url, warehouse_url, "--tables", "EQUI", "--detect_deletes", "--start", "20261101", "--end", "20261102")
+    assert deleted(warehouse_url) == [("100", "000000000010000002"), ("200", "000000000020000001")]  # once each

@@ -72,7 +72,7 @@ def sap_client(options: PipelineOptions) -> str | None:
 
 
 ERP = BatchSource(catalogue="erp", open_snapshot=open_snapshot, default_source_url=local_source_url,
-                  client=sap_client, default_schema=SAP_SCHEMA)
+                  client=sap_client, default_schema=SAP_SCHEMA, tracks_deletes=True)
 
 
 def run(argv: list[str] | None = None) -> list[TableOutcome]:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import apache_beam as beam
+import pyarrow as pa
 from apache_beam.options.pipeline_options import (
     DebugOptions,
     DirectOptions,
@@ -74,6 +75,8 @@ class TablePlan:
     partitions: list[Partition]
     stage_prefix: str
     target_table: str
+    key_partitions: list[Partition] = dataclasses.field(default_factory=list)  # --detect_deletes
+    key_filter: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -158,6 +161,7 @@ class BatchSource:
     open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
     default_source_url: object  # callable() -> str, the local stack
     client: object = None  # callable(options) -> SAP client to load, or None for all of them
+    tracks_deletes: bool = False  # keep <table>__deleted for every keyed table (staging reads it)
     default_schema: str = "public"  # what a bare --tables name belongs to (SAPSR3 for the ERP)
 
 
@@ -195,7 +199,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
                  for name in names]
         if not dry_run:
             warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
-        partitions = [part for p in plans for part in p.partitions]
+        partitions = [part for p in plans for part in p.partitions + p.key_partitions]
         try:
             compression = opts.staging_compression or ("snappy" if staging.is_remote(stage_root) else "none")
             result = _extract(options, partitions, snapshot.reader(), compression)
@@ -208,7 +212,8 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
                 raise
             raise PipelineError(f"extraction failed, nothing loaded: {message}") from exc
 
-    outcomes = [_commit_table(warehouse, catalogue, plan, run_id, started_at) for plan in plans]
+    outcomes = [_commit_table(warehouse, catalogue, plan, run_id, started_at, source.tracks_deletes)
+                for plan in plans]
     failed = [o for o in outcomes if o.error]
     if not failed:
         staging.delete_prefix(run_prefix)
@@ -258,7 +263,30 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
                                local_workers, **filters)
     log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
              len(partitions), window.describe())
-    return TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
+    plan = TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
+    if opts.detect_deletes:
+        _plan_key_read(plan, snapshot, opts, local_workers, filters, schema)
+    return plan
+
+
+def _plan_key_read(plan: TablePlan, snapshot: Snapshot, opts: BatchLoadOptions, local_workers: int,
+                   filters: dict, schema) -> None:
+    """Every primary key the source has now, key columns only, in the same snapshot: what the
+    warehouse compares its raw keys with to find the deleted ones."""
+    table = plan.table
+    key = table.schema.primary_key
+    if not key:
+        raise ConfigError(f"--detect_deletes: {table.qualified} has no primary key (add `key:` to the catalogue)")
+    index = [table.schema.names.index(k) for k in key]
+    keys_only = dataclasses.replace(
+        table, schema=dataclasses.replace(table.schema, columns=tuple(table.schema.columns[i] for i in index)),
+        select_exprs=tuple(table.select_exprs[i] for i in index))
+    plan.key_partitions = snapshot.plan(
+        keys_only, Window(None, None, None), pa.schema([schema.field(k) for k in key]),
+        staging.join(plan.stage_prefix, "_keys"), opts.rows_per_partition * 4, opts.max_partitions, local_workers,
+        **filters)
+    if "client" in filters:
+        plan.key_filter = ((filters["client_column"], filters["client"]),)
 
 
 def _local_workers(options: PipelineOptions) -> int:
@@ -363,12 +391,16 @@ def _beam_error(exc: BaseException) -> str:
 
 
 def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, run_id: str,
-                  started_at: datetime) -> TableOutcome:
+                  started_at: datetime, tracks_deletes: bool = False) -> TableOutcome:
     began = time.monotonic()
     source_table = plan.table.qualified
     target = f"{catalogue.dataset}.{plan.target_table}"
     try:
         files = staging.read_manifests(plan.stage_prefix, len(plan.partitions))
+        key_files = None
+        if plan.key_partitions:
+            key_files = tuple(f.path for f in staging.read_manifests(staging.join(plan.stage_prefix, "_keys"),
+                                                                     len(plan.key_partitions)))
         request = LoadRequest(
             pipeline=catalogue.pipeline, run_id=run_id, source_table=source_table, dataset=catalogue.dataset,
             table=plan.target_table, schema=plan.table.schema, files=tuple(f.path for f in files),
@@ -376,6 +408,7 @@ def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, r
             partitions=len(files), window=plan.window, new_watermark=plan.new_watermark,
             started_at=started_at, loaded_at=datetime.now(timezone.utc),
             partition_by=plan.config.partition_by, cluster_by=plan.config.cluster_by,
+            tracks_deletes=tracks_deletes or key_files is not None, key_files=key_files, key_filter=plan.key_filter,
         )
         rows = warehouse.load(request)
     except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others

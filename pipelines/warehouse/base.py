@@ -37,10 +37,19 @@ class LoadRequest:
     loaded_at: datetime
     partition_by: str | None = None
     cluster_by: tuple[str, ...] = ()
+    # deletes: keep ``<table>__deleted`` (the key columns, _run_id, _deleted_at); with
+    # ``key_files`` (every key the source has now, staged), record the raw keys it lacks
+    tracks_deletes: bool = False
+    key_files: tuple[str, ...] | None = None
+    key_filter: tuple[tuple[str, str], ...] = ()  # e.g. (("MANDT", "100"),): the keys read covered only that
 
     @property
     def target(self) -> str:
         return f"{self.dataset}.{self.table}"
+
+    @property
+    def deleted_table(self) -> str:
+        return f"{self.table}__deleted"
 
 
 class Warehouse(ABC):

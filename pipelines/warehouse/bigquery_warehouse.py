@@ -346,8 +346,39 @@ def commit_script(request: LoadRequest, project: str,
             bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
             bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
         ]
+    if request.tracks_deletes and request.schema.primary_key:
+        before, during, delete_params = deletes_sql(request, project)
+        statements = before + statements + during
+        params += delete_params
     statements.append("COMMIT TRANSACTION")
     return ";\n".join(statements) + ";\n", params
+
+
+def deletes_sql(request: LoadRequest, project: str) -> tuple[list[str], list[str], list[QueryParameter]]:
+    """``<table>__deleted`` kept (DDL, before the transaction) and, given the source's keys, the
+    raw keys the source lacks recorded (in the transaction): the same rule as DuckDB's."""
+    key = request.schema.primary_key
+    raw = table_sql(project, request.dataset, request.table)
+    deleted = table_sql(project, request.dataset, request.deleted_table)
+    types = ", ".join(f"{quote_bq(k)} {request.schema.column(k).type}" for k in key)
+    before = [f"CREATE TABLE IF NOT EXISTS {deleted} ({types}, {quote_bq(RUN_ID)} STRING NOT NULL, "
+              "_deleted_at TIMESTAMP NOT NULL)"]
+    if request.key_files is None:
+        return before, [], []
+    uris = ", ".join("'" + f.replace("\\", "\\\\").replace("'", "\\'") + "'" for f in request.key_files)
+    before.append(f"LOAD DATA INTO TEMP TABLE _source_keys FROM FILES (format = 'PARQUET', uris = [{uris}])")
+    cols = ", ".join(quote_bq(k) for k in key)
+    same = " AND ".join(f"x.{quote_bq(k)} = r.{quote_bq(k)}" for k in key)
+    scope = " AND ".join(f"{quote_bq(c)} = @key_filter_{i}" for i, (c, _) in enumerate(request.key_filter)) or "TRUE"
+    during = [f"INSERT INTO {deleted} ({cols}, {quote_bq(RUN_ID)}, _deleted_at)\n"
+              f"SELECT {cols}, @run_id, @loaded_at FROM (\n"
+              f"  SELECT {cols}, MAX({quote_bq(LOADED_AT)}) AS last_loaded FROM {raw}\n"
+              f"  WHERE {scope} GROUP BY {cols}) r\n"
+              f"WHERE NOT EXISTS (SELECT 1 FROM _source_keys x WHERE {same})\n"
+              f"  AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)"]
+    params = [bigquery.ScalarQueryParameter(f"key_filter_{i}", "STRING", value)
+              for i, (_, value) in enumerate(request.key_filter)]
+    return before, during, params
 
 
 # -- errors ------------------------------------------------------------------------------

@@ -34,6 +34,20 @@ def create_table_sql(target: str, schema: TableSchema) -> str:
     return f"CREATE TABLE IF NOT EXISTS {target} ({cols})"
 
 
+def deleted_keys_sql(target: str, deleted: str, key: tuple[str, ...], files: str,
+                     key_filter: tuple[tuple[str, str], ...]) -> str:
+    """INSERT the raw keys the source no longer has: not among the staged keys, and not already
+    recorded as deleted since their last load. Parameters: the run id, the detection time."""
+    cols = ", ".join(quote_ident(k) for k in key)
+    same = " AND ".join(f"x.{quote_ident(k)} = r.{quote_ident(k)}" for k in key)
+    scope = " AND ".join(f"{quote_ident(c)} = '{v.replace(chr(39), chr(39) * 2)}'" for c, v in key_filter) or "TRUE"
+    return (f"INSERT INTO {deleted} ({cols}, {RUN_ID}, _deleted_at) "
+            f"SELECT {cols}, ?, CAST(? AS TIMESTAMPTZ) FROM ("
+            f"SELECT {cols}, max({LOADED_AT}) AS last_loaded FROM {target} WHERE {scope} GROUP BY {cols}) r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM read_parquet({files}) x WHERE {same}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)")
+
+
 def _window_literal_type(column_type: str) -> str:
     return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT",
             "STRING": "VARCHAR"}[column_type]  # STRING: SAP dates, 'YYYYMMDD'
@@ -124,6 +138,21 @@ class DuckDBWarehouse(Warehouse):
                 raise
         return rows
 
+    def _record_deletes(self, con, request: LoadRequest, target: str) -> None:
+        """Keep ``<table>__deleted`` and, given the source's keys, add the keys it no longer has."""
+        key = request.schema.primary_key
+        deleted = f"{quote_ident(request.dataset)}.{quote_ident(request.deleted_table)}"
+        cols = ", ".join(f"{quote_ident(k)} {duckdb_type(request.schema.column(k))}" for k in key)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {deleted} ({cols}, {RUN_ID} VARCHAR NOT NULL, "
+                    "_deleted_at TIMESTAMPTZ NOT NULL)")
+        if request.key_files is None:
+            return
+        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in request.key_files) + "]"
+        found = con.execute(deleted_keys_sql(target, deleted, key, files, request.key_filter),
+                            [request.run_id, request.loaded_at.isoformat()]).fetchone()[0]
+        log.info("%s: %s key(s) deleted in the source recorded in %s.%s", request.source_table, f"{found:,}",
+                 request.dataset, request.deleted_table)
+
     def _load_in_transaction(self, con, request: LoadRequest, target: str, schema: TableSchema) -> int:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(request.dataset)}")
         con.execute(create_table_sql(target, schema))
@@ -154,6 +183,8 @@ class DuckDBWarehouse(Warehouse):
         if inserted != request.rows_read:
             raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded {inserted}; "
                                  "rolled back")
+        if request.tracks_deletes and request.schema.primary_key:
+            self._record_deletes(con, request, target)
         self._upsert_runs(con, [{
             "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
             "target_table": request.target, "window_start": window.start, "window_end": window.end,
