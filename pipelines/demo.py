@@ -1,7 +1,7 @@
 """``make demo``: the platform end to end on the embedded local defaults.
 
-Starts the local PostgreSQL, seeds the production app, loads it into the local DuckDB
-warehouse through the Beam pipeline, applies the SQL models, simulates an hour of the mine's
+Starts the local PostgreSQL, seeds the production app and the SAP ERP stand-in, loads both into
+the local DuckDB warehouse through the Beam pipelines, applies the SQL models, simulates an hour of the mine's
 vibration sensors and replays it through the speed layer, and prints what landed where.
 
     python -m pipelines.demo [--scale 100000]
@@ -41,14 +41,28 @@ def run(argv: list[str] | None = None) -> None:
     rows = sum(o.rows for o in outcomes)
     print(f"   {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s, start-up included)")
 
-    print("\n== 4. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
+    print("\n== 4. the SAP ERP stand-in (schema sapsr3, Oracle's names) and python -m pipelines.batch.erp "
+          "--full_refresh --detect_deletes")
+    from pipelines.batch import erp
+    from pipelines.local.seed_erp import seed as seed_erp
+
+    for table, rows in seed_erp(url, scale=args.scale, seed=7).items():
+        print(f"   sapsr3.{table:20s} {rows:>10,d} rows")
+    started = time.monotonic()
+    outcomes = erp.run(["--full_refresh", "--detect_deletes"])  # reseeded: reload; deletes: keys compared
+    seconds = time.monotonic() - started
+    rows = sum(o.rows for o in outcomes)
+    print(f"   {len(outcomes)} SAP tables, {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s, "
+          "start-up included) into raw_erp")
+
+    print("\n== 5. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
     from pipelines.models import apply_models
 
     warehouse_url = stack.default_warehouse_url()
     for model in apply_models(warehouse_url):
         print(f"   {model}")
 
-    print("\n== 5. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
+    print("\n== 6. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
           "python -m pipelines.streaming.sensors")
     from pipelines.simulate.sensors import write_replay
     from pipelines.streaming import sensors
@@ -64,20 +78,26 @@ def run(argv: list[str] | None = None) -> None:
           f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
     print(f"   lake: {stack.default_lake_location()}/sensor_readings/dt=YYYY-MM-DD/hour=HH/*.parquet")
 
-    print(f"\n== 6. what landed where: {warehouse_url}")
+    print(f"\n== 7. what landed where: {warehouse_url}")
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema IN ('raw_production', 'staging', 'marts', 'speed', 'ops') ORDER BY 1, 2")
+        "WHERE table_schema IN ('raw_production', 'raw_erp', 'staging', 'marts', 'speed', 'ops') ORDER BY 1, 2")
+    deleted = 0
     for schema, table, kind in tables:
         count = warehouse.query(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0]
+        if table.endswith("__deleted"):  # one per SAP table, for staging: summed below
+            deleted += count
+            continue
         print(f"   {schema + '.' + table:45s} {count:>10,d} rows  {'(view)' if kind == 'VIEW' else ''}")
-    print("\n   last runs (ops.load_runs):")
+    print(f"   raw_erp.*__deleted: {deleted:,} keys the ERP no longer has (--detect_deletes)")
+    print("\n   last run of each table (ops.load_runs):")
     for row in warehouse.query(
             "SELECT table_name, status, rows_loaded, window_end FROM ops.load_runs "
-            "ORDER BY started_at DESC, table_name LIMIT 7"):
+            "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY started_at DESC) = 1 "
+            "ORDER BY pipeline DESC, table_name"):
         print(f"   {row[0]:28s} {row[1]:10s} {row[2] or 0:>10,d} rows  window end {row[3]}")
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
     print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
@@ -100,6 +120,7 @@ def _fresh_speed_layer(warehouse_url: str) -> None:
     warehouse.ensure_ops()
     warehouse.query("DROP TABLE IF EXISTS speed.sensor_minute_metrics")
     warehouse.query("DROP TABLE IF EXISTS ops.dead_letter")
+    warehouse.query("DROP TABLE IF EXISTS ops.alerts")  # the demo's speed layer is its only writer so far
 
 
 def main(argv: list[str] | None = None) -> int:
