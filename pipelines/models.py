@@ -1,7 +1,8 @@
 """Apply the ELT models in ``sql/`` to a warehouse: BigQuery as written, DuckDB transpiled.
 
 Models are written once, in BigQuery Standard SQL. A file ``sql/<dataset>/<source>/<model>.sql``
-becomes the view ``<dataset>.<model>``; staging models run before marts. On BigQuery each
+becomes the view ``<dataset>.<model>``; staging models run before marts. The models of a source
+whose ``raw_<source>`` dataset does not exist yet are skipped, and the log says so. On BigQuery each
 table reference ``dataset.table`` is qualified with the project; locally sqlglot transpiles
 the SQL to DuckDB, whose schemas stand in for the datasets.
 
@@ -37,6 +38,11 @@ class Model:
     @property
     def qualified(self) -> str:
         return f"{self.dataset}.{self.name}"
+
+    @property
+    def source(self) -> str:
+        """The source a model belongs to (``production``, ``erp``): the folder it sits in."""
+        return self.path.parent.name
 
     def sql(self) -> str:
         return self.path.read_text().strip().rstrip(";")
@@ -86,7 +92,12 @@ def apply_models(warehouse_url: str, select: str | None = None, sql_dir: Path | 
     warehouse = open_warehouse(warehouse_url)
     models = discover(sql_dir or SQL_DIR, select)
     applied = []
+    loaded: dict[str, bool] = {}
     for model in models:
+        raw = f"raw_{model.source}"  # sql/<dataset>/<source>/ reads raw_<source>
+        if not dry_run and not loaded.setdefault(raw, warehouse.has_dataset(raw)):
+            log.info("model %s skipped: %s has not been loaded into this warehouse", model.qualified, raw)
+            continue
         if isinstance(warehouse, DuckDBWarehouse):
             statements = [f'CREATE SCHEMA IF NOT EXISTS "{model.dataset}"', duckdb_statement(model)]
         else:

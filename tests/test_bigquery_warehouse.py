@@ -758,3 +758,10 @@ def test_deletes_keep_a_deleted_table_and_record_the_raw_keys_the_source_lost():
     # without a key read, the table is still kept for staging; nothing is recorded
     sql, _ = bqw.commit_script(dataclasses.replace(request, key_files=None, key_filter=()), PROJECT)
     assert sql.startswith(f"CREATE TABLE IF NOT EXISTS {deleted}") and "_source_keys" not in sql
+
+
+def test_has_dataset_asks_for_the_dataset_and_says_no_when_bigquery_does_not_know_it():
+    client = FakeClient(datasets=[f"{PROJECT}.raw_production"])
+    assert warehouse(client).has_dataset("raw_production") is True
+    assert warehouse(client).has_dataset("raw_erp") is False  # the models of a source never loaded wait
+    assert client.calls == [("get_dataset", f"{PROJECT}.raw_production"), ("get_dataset", f"{PROJECT}.raw_erp")]

@@ -83,6 +83,10 @@ class Warehouse(ABC):
         """Commit one table's staged files; returns rows loaded. Nothing is visible on failure."""
 
     @abstractmethod
+    def has_dataset(self, dataset: str) -> bool:
+        """Whether the dataset (DuckDB schema) exists: has this source ever been loaded?"""
+
+    @abstractmethod
     def query(self, sql: str) -> list[tuple]:
         """Run a query in the warehouse's own dialect and return its rows."""
 

@@ -456,6 +456,16 @@ class BigQueryWarehouse(Warehouse):
 
     # -- datasets and tables
 
+    def has_dataset(self, dataset: str) -> bool:
+        try:
+            self.client.get_dataset(f"{self.project}.{dataset}")
+        except NotFound:
+            return False
+        except _CLOUD_ERRORS as exc:
+            raise WarehouseError(f"{self.project}.{dataset}: cannot look up the dataset: "
+                                 f"{bigquery_reason(exc)}") from exc
+        return True
+
     def _ensure_dataset(self, dataset: str) -> None:
         """Get first, create only when missing: a loader allowed to write a dataset Terraform
         made may not be allowed to create datasets in the project."""

@@ -125,6 +125,11 @@ class DuckDBWarehouse(Warehouse):
         with self.connect() as con:
             return con.execute(sql).fetchall()
 
+    def has_dataset(self, dataset: str) -> bool:
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
+                               [dataset]).fetchone()[0] > 0
+
     def load(self, request: LoadRequest) -> int:
         target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
         schema = request.schema.with_load_metadata()
