@@ -44,12 +44,13 @@ INTERRUPTED = 130
 
 
 def exit_process(status: int) -> None:
-    """Leave with ``status``. After an interrupt, leave at once: a runner thread blocked in a
-    source read (or a gRPC worker waiting on it) would otherwise hold the interpreter's exit
-    until the read returns. Nothing is committed by exiting; the next run starts clean."""
+    """Leave with ``status``. After an interrupt, leave at once, output flushed: a runner thread
+    blocked in a source read (or a gRPC worker waiting on it) would otherwise hold the
+    interpreter's exit until the read returns. Nothing is committed by exiting."""
     if status == INTERRUPTED:
         sys.stdout.flush()
         sys.stderr.flush()
+        logging.shutdown()
         os._exit(status)
     sys.exit(status)
 

@@ -42,11 +42,20 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def start_cli(args: list[str], home: Path, **env: str) -> subprocess.Popen:
-    # Ctrl-C as a terminal sends it: a suite started in the background (`make test &`, a CI
-    # runner's job) inherits SIGINT ignored, and so would the loader, which then never sees it
     return subprocess.Popen([sys.executable, "-m", "pipelines.batch.production", *args], cwd=REPO,
-                            env=cli_env(home, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            env=cli_env(home, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def sigint_as_from_a_terminal():
+    """Ctrl-C as a terminal sends it. A suite started in the background (`make test &`, a CI
+    runner's job) inherits SIGINT *ignored*, and so would the loader it starts, which would then
+    never see the signal. A handler (unlike "ignored") does not survive exec: the loader starts
+    with the default. (Not a preexec_fn: forking a process that runs gRPC threads and running
+    Python in the child before exec can abort the child.)"""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def run_cli_many(runs: list[tuple[list[str], dict[str, str]]], home: Path) -> list[subprocess.CompletedProcess]:
@@ -343,7 +352,8 @@ def test_beam_error_reports_the_last_exception_of_a_worker_traceback():
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_killed_run_leaves_no_raw_rows_and_the_next_run_loads_everything_once(production_url, pg_admin_url,
-                                                                              minera_home, tmp_path, sig):
+                                                                              minera_home, tmp_path, sig,
+                                                                              sigint_as_from_a_terminal):
     # A view whose read sleeps holds one Beam bundle open while the other bundle stages its
     # truck_loads partitions: the run is caught mid-extraction, whatever the machine's speed.
     dbname = database_name(production_url)
@@ -447,13 +457,18 @@ def test_table_failing_at_commit_keeps_its_rows_and_watermark_while_others_load(
     assert warehouse_state(path)["watermarks"]["public.trucks"] > before["watermarks"]["public.trucks"]
 
 
-def test_an_interrupted_run_exits_at_once_even_with_a_thread_blocked_in_a_read():
-    """The race the SIGINT case above can hit: a runner thread still inside a slow source read."""
-    code = ("import threading, time\n"
-            "from pipelines.errors import INTERRUPTED, exit_process\n"
-            "threading.Thread(target=time.sleep, args=(60,)).start()  # not a daemon: exit would wait\n"
-            "exit_process(INTERRUPTED)\n")
+@pytest.mark.parametrize("status", [130, 1])
+def test_an_entry_point_exits_with_its_status_and_its_output(status):
+    """After an interrupt, at once: a runner thread may still be inside a slow source read (the
+    SIGINT case above) and must not hold the exit. Otherwise, the normal way out."""
+    code = ("import sys, threading, time\n"
+            "from pipelines.errors import exit_process\n"
+            f"threading.Thread(target=time.sleep, args=({60 if status == 130 else 1},)).start()  # not a daemon\n"
+            "print('summary line', end='')  # buffered: must still come out\n"
+            "print('error: one line', file=sys.stderr, end='')\n"
+            f"exit_process({status})\n")
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 130, proc.stderr
+    assert proc.returncode == status, proc.stderr
+    assert (proc.stdout, proc.stderr) == ("summary line", "error: one line")
     assert time.monotonic() - started < 20
