@@ -672,3 +672,15 @@ def test_reader_pickles_without_its_connection():
     reader._conn = object()
     again = pickle.loads(pickle.dumps(reader))
     assert again._conn is None and again.scn == SCN and again.connection == reader.connection
+
+
+def test_empty_and_no_date_probes_read_one_row_at_the_runs_scn():
+    probe = 'SELECT 1 FROM "SAPSR3"."MSEG" AS OF SCN :scn WHERE {} AND ROWNUM = 1'
+    dated = probe.format(f"{CHANGED} NOT IN ('00000000', ' ')")
+    fake = FakeOracle(_catalog_answers(**{probe.format("1 = 1"): [(1,)], dated: []}))
+    with OracleSnapshot(FakeConnection(fake)) as snap:
+        table = snap.table("SAPSR3.MSEG")
+        assert snap.is_empty(table) is False
+        assert snap.has_dates(table, WINDOW) is False  # every change date empty: the loader refuses the cursor
+    assert (probe.format("1 = 1"), {"scn": SCN}) in fake.executed
+    assert (dated, {"scn": SCN}) in fake.executed
