@@ -83,6 +83,11 @@ class Window:
         """The cursor as SQL, with ``quote`` the dialect's identifier quoting (see ``change_date_sql``)."""
         return change_date_sql((self.column, *self.fallbacks), quote)
 
+    def dated_sql(self, quote) -> str:
+        """True for a row whose change date is a date, not SAP's empty one."""
+        empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
+        return f"{self.cursor_sql(quote)} NOT IN ({empty})"
+
     @property
     def replaces_everything(self) -> bool:
         return self.column is None or self.full_refresh

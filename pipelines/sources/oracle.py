@@ -87,7 +87,7 @@ from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact, reject_password_in_url
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import SAP_EMPTY_DATES, Partition, SourceTable, Window, dats
+from pipelines.sources.base import Partition, SourceTable, Window, dats
 
 log = logging.getLogger(__name__)
 
@@ -575,8 +575,7 @@ class OracleSnapshot:
 
     def has_dates(self, table: SourceTable, window: Window) -> bool:
         """Whether any row's SAP change date is a date: a cursor of empty dates would miss every change."""
-        empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
-        return self._probe(table, f"{window.cursor_sql(quote_ident)} NOT IN ({empty})")
+        return self._probe(table, window.dated_sql(quote_ident))
 
     def table(self, qualified: str) -> SourceTable:
         """Describe ``OWNER.TABLE`` (default owner SAPSR3) from ALL_TAB_COLUMNS and friends."""

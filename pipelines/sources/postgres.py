@@ -245,8 +245,7 @@ class PostgresSnapshot:
     def has_dates(self, table: SourceTable, window: Window) -> bool:
         """Whether any row's SAP change date is a date (stops at the first one found)."""
         source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
-        expression = window.cursor_sql(quote_ident)
-        return self.conn.execute(f"SELECT 1 FROM {source} WHERE {expression} NOT IN ('00000000', ' ') LIMIT 1"
+        return self.conn.execute(f"SELECT 1 FROM {source} WHERE {window.dated_sql(quote_ident)} LIMIT 1"
                                  ).fetchone() is not None
 
     def is_empty(self, table: SourceTable) -> bool:

@@ -34,6 +34,11 @@ def create_table_sql(target: str, schema: TableSchema) -> str:
     return f"CREATE TABLE IF NOT EXISTS {target} ({cols})"
 
 
+def _file_list(paths: tuple[str, ...]) -> str:
+    """Staged file paths as a DuckDB list literal for ``read_parquet``."""
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
 def deleted_keys_sql(target: str, deleted: str, key: tuple[str, ...], files: str,
                      key_filter: tuple[tuple[str, str], ...]) -> str:
     """INSERT the raw keys the source no longer has: not among the staged keys, and not already
@@ -152,7 +157,7 @@ class DuckDBWarehouse(Warehouse):
                     "_deleted_at TIMESTAMPTZ NOT NULL)")
         if request.key_files is None:
             return
-        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in request.key_files) + "]"
+        files = _file_list(request.key_files)
         found = con.execute(deleted_keys_sql(target, deleted, key, files, request.key_filter),
                             [request.run_id, request.loaded_at.isoformat()]).fetchone()[0]
         log.info("%s: %s key(s) deleted in the source recorded in %s.%s", request.source_table, f"{found:,}",
@@ -179,7 +184,7 @@ class DuckDBWarehouse(Warehouse):
             con.execute(f"DELETE FROM {target} WHERE {' AND '.join(conditions)}", params)
 
         columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
-        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in request.files) + "]"
+        files = _file_list(request.files)
         inserted = con.execute(
             f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
             f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})",
