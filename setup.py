@@ -13,11 +13,11 @@ setuptools.setup(
         "pipelines.local": ["*.sql"],
         "pipelines.catalogues": ["*.yaml"],
         "pipelines.streaming": ["*.json"],
-        "schemas": ["**/*.json"],
+        "schemas": ["**/*.json", "**/*.avsc"],
         "sql": ["**/*.sql"],
     },
     install_requires=[
-        "apache-beam[gcp]>=2.77,<2.78",
+        "apache-beam[gcp,aws]>=2.77,<2.78",  # aws: s3:// inputs (the lab's bucket)
         "pyarrow>=14,<26",  # Beam 2.77 needs pyarrow<26
         "duckdb>=1.1,<3",
         "adbc-driver-postgresql>=1.1,<2",
@@ -30,6 +30,7 @@ setuptools.setup(
         "numpy>=1.26,<3",
         "orjson>=3.9,<4",
         "msgspec>=0.18,<0.23",
+        "fastavro>=1.9,<2",  # the lab's Avro files
     ],
     extras_require={
         "local": ["pgserver>=0.1.4,<0.2"],
@@ -40,6 +41,7 @@ setuptools.setup(
             "dlt[duckdb,sql_database]>=1.31,<2",
             "sqlalchemy>=2,<3",
             "psutil>=5.9,<8",
+            "moto[server]>=5.1,<6",  # a real S3 API server for the s3:// tests
         ],
     },
 )

@@ -3,6 +3,10 @@
 A source maps its catalog into :class:`Column` once; every consumer (the staged Parquet
 files, DuckDB's ``CREATE TABLE``, BigQuery's load-job schema, Terraform's table JSON in
 ``schemas/``) renders from that same object, so a type is decided in one place.
+
+Nested records are columns too: a ``RECORD`` column holds its ``fields`` (columns, to any
+depth), and with mode ``REPEATED`` it is an array of records. They render as an Arrow struct
+(list of structs), a DuckDB ``STRUCT(...)`` (``STRUCT(...)[]``) and a BigQuery ``RECORD``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ BIGNUMERIC_SCALE = 38
 
 TYPES = {
     "INT64", "FLOAT64", "NUMERIC", "BIGNUMERIC", "BOOL", "STRING", "BYTES",
-    "DATE", "TIME", "DATETIME", "TIMESTAMP", "JSON",
+    "DATE", "TIME", "DATETIME", "TIMESTAMP", "JSON", "RECORD",
 }
 
 RUN_ID = "_run_id"
@@ -34,7 +38,8 @@ LOADED_AT = "_loaded_at"
 
 @dataclass(frozen=True)
 class Column:
-    """One column: BigQuery type name, mode (NULLABLE or REPEATED), decimal precision/scale."""
+    """One column: BigQuery type name, mode (NULLABLE, REQUIRED or REPEATED), decimal
+    precision/scale; a ``RECORD`` column has its nested ``fields`` (and no others do)."""
 
     name: str
     type: str
@@ -43,12 +48,21 @@ class Column:
     scale: int | None = None
     source_type: str = ""
     source_name: str = ""  # the source's own name, when the warehouse cannot hold it (see warehouse_name)
+    fields: tuple[Column, ...] = ()  # a RECORD's columns, in order
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name!r}: unknown type {self.type!r}")
         if self.mode not in ("NULLABLE", "REQUIRED", "REPEATED"):
             raise ValueError(f"column {self.name!r}: unknown mode {self.mode!r}")
+        if not isinstance(self.fields, tuple):
+            object.__setattr__(self, "fields", tuple(self.fields))  # a list would make the column unhashable
+        if self.type == "RECORD" and not self.fields:
+            raise ValueError(f"column {self.name!r}: a RECORD needs at least one field")
+        if self.type != "RECORD" and self.fields:
+            raise ValueError(f"column {self.name!r}: only a RECORD has fields, not {self.type}")
+        if not all(isinstance(f, Column) for f in self.fields):
+            raise ValueError(f"column {self.name!r}: fields must be columns")
 
 
 @dataclass(frozen=True)
@@ -137,9 +151,12 @@ def arrow_type(column: Column, max_decimal_precision: int = BIGNUMERIC_PRECISION
     """The Arrow type a column is staged as.
 
     Decimals wider than the warehouse holds (``max_decimal_precision``: 38 for DuckDB) are
-    staged as their exact decimal text instead of being rounded.
+    staged as their exact decimal text instead of being rounded, inside records too. A RECORD
+    is a struct of its fields.
     """
-    if column.type in ("NUMERIC", "BIGNUMERIC"):
+    if column.type == "RECORD":
+        base = pa.struct([pa.field(f.name, arrow_type(f, max_decimal_precision)) for f in column.fields])
+    elif column.type in ("NUMERIC", "BIGNUMERIC"):
         precision, scale = decimal_digits(column)
         if precision > max_decimal_precision:
             base = pa.string()
@@ -167,8 +184,13 @@ DUCKDB_MAX_DECIMAL_PRECISION = 38
 
 
 def duckdb_type(column: Column) -> str:
-    """DuckDB's type for a column; decimals beyond 38 digits are exact text (VARCHAR)."""
-    if column.type in ("NUMERIC", "BIGNUMERIC"):
+    """DuckDB's type for a column; decimals beyond 38 digits are exact text (VARCHAR).
+
+    A RECORD is ``STRUCT("name" TYPE, ...)`` (field names quoted), REPEATED ``STRUCT(...)[]``.
+    """
+    if column.type == "RECORD":
+        base = "STRUCT(" + ", ".join(f"{quote_ident(f.name)} {duckdb_type(f)}" for f in column.fields) + ")"
+    elif column.type in ("NUMERIC", "BIGNUMERIC"):
         precision, scale = decimal_digits(column)
         base = "VARCHAR" if precision > DUCKDB_MAX_DECIMAL_PRECISION else f"DECIMAL({precision},{scale})"
     else:
@@ -184,7 +206,8 @@ def quote_ident(name: str) -> str:
 # -- BigQuery -------------------------------------------------------------------------
 
 def bigquery_field(column: Column) -> dict:
-    """The column as BigQuery's JSON schema (the shape Terraform and load jobs take)."""
+    """The column as BigQuery's JSON schema (the shape Terraform and load jobs take); a RECORD
+    carries its ``fields`` the same way."""
     out: dict = {"name": column.name, "type": column.type, "mode": column.mode}
     if column.type in ("NUMERIC", "BIGNUMERIC") and column.precision is not None:
         out["precision"] = str(column.precision)
@@ -194,6 +217,8 @@ def bigquery_field(column: Column) -> dict:
         notes.append(f"source type: {column.source_type}")
     if notes:
         out["description"] = "; ".join(notes)
+    if column.fields:
+        out["fields"] = [bigquery_field(f) for f in column.fields]
     return out
 
 
@@ -201,16 +226,19 @@ def bigquery_schema_json(schema: TableSchema) -> list[dict]:
     return [bigquery_field(c) for c in schema.all_columns]
 
 
-def from_bigquery_json(fields: list[dict], primary_key: tuple[str, ...] = ()) -> TableSchema:
-    columns = tuple(
-        Column(
-            f["name"], f["type"].upper(), f.get("mode", "NULLABLE").upper(),
-            int(f["precision"]) if "precision" in f else None,
-            int(f["scale"]) if "scale" in f else None,
-        )
-        for f in fields
+def _from_bigquery_field(f: dict) -> Column:
+    type_ = f["type"].upper()
+    return Column(
+        f["name"], "RECORD" if type_ == "STRUCT" else type_, (f.get("mode") or "NULLABLE").upper(),
+        int(f["precision"]) if "precision" in f else None,
+        int(f["scale"]) if "scale" in f else None,
+        fields=tuple(_from_bigquery_field(sub) for sub in f.get("fields") or ()),
     )
-    return TableSchema(columns, primary_key)
+
+
+def from_bigquery_json(fields: list[dict], primary_key: tuple[str, ...] = ()) -> TableSchema:
+    """Columns from BigQuery's JSON schema, nested ``fields`` of RECORD columns included."""
+    return TableSchema(tuple(_from_bigquery_field(f) for f in fields), primary_key)
 
 
 def load_schema_file(relative: str) -> TableSchema:

@@ -79,3 +79,35 @@ def warehouse_url(tmp_path) -> str:
 @pytest.fixture(autouse=True)
 def _quiet_env(monkeypatch):
     monkeypatch.setenv("MINERA_LOG_LEVEL", os.environ.get("MINERA_LOG_LEVEL", "INFO"))
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API server (moto's, over HTTP on a free port) standing in for the lab's bucket.
+
+    Yields its endpoint URL. Credentials are any non-empty keys, taken from the environment
+    the way a real run takes them (``AWS_ACCESS_KEY_ID`` ...), never from argv.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch) -> dict:
+    """The AWS settings a pipeline (in-process or a subprocess) needs to reach ``s3_server``."""
+    env = {"AWS_ACCESS_KEY_ID": "lab-reader", "AWS_SECRET_ACCESS_KEY": "lab-secret", "AWS_DEFAULT_REGION": "us-east-1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def s3_client(s3_server, s3_env):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=s3_server)

@@ -667,11 +667,13 @@ def test_nothing_staged_creates_an_empty_scratch_table_instead_of_a_load_job():
 def test_ensure_ops_creates_dataset_and_tables_from_the_schema_files():
     client = FakeClient()
     warehouse(client).ensure_ops()
-    assert client.names() == ["get_dataset", "create_dataset", "get_table", "create_table", "get_table",
-                              "create_table"]
+    assert client.names() == ["get_dataset", "create_dataset"] + ["get_table", "create_table"] * 4
     created = {c[1]["tableReference"]["tableId"]: c[1]["schema"]["fields"] for c in client.calls
                if c[0] == "create_table"}
+    assert list(created) == ["load_runs", "watermarks", "loaded_files", "rejected_files"]
     assert [f["name"] for f in created["load_runs"]] == RUN_NAMES
+    assert [(f["name"], f["mode"]) for f in created["loaded_files"]][:3] == [
+        ("path", "REQUIRED"), ("size_bytes", "REQUIRED"), ("content_sha256", "REQUIRED")]
     assert created["watermarks"] == [
         {"name": "pipeline", "type": "STRING", "mode": "REQUIRED"},
         {"name": "table_name", "type": "STRING", "mode": "REQUIRED"},
@@ -765,3 +767,150 @@ def test_has_dataset_asks_for_the_dataset_and_says_no_when_bigquery_does_not_kno
     assert warehouse(client).has_dataset("raw_production") is True
     assert warehouse(client).has_dataset("raw_erp") is False  # the models of a source never loaded wait
     assert client.calls == [("get_dataset", f"{PROJECT}.raw_production"), ("get_dataset", f"{PROJECT}.raw_erp")]
+
+
+# -- file loads (raw_vendor): append, the files' manifest in the same transaction, schema changes ----
+
+LAB = Column("lab", "RECORD", "REQUIRED", fields=(Column("code", "STRING", "REQUIRED"),
+                                                   Column("accreditation", "STRING")))
+FILE_SCHEMA = TableSchema((
+    Column("sample_id", "STRING", "REQUIRED"),
+    Column("mo_ppm", "NUMERIC", precision=12, scale=1),
+    Column("rqd_pct", "FLOAT64"),
+    LAB,
+    Column("qa_flags", "STRING", "REPEATED"),
+    Column("_source_file", "STRING", "REQUIRED"),
+    Column("_source_sha256", "STRING", "REQUIRED"),
+))
+FILE_ROW = {"path": "gs://landing/vendor/rock_quality/als-lim/2026/11/02/rq_000001.avro", "size_bytes": 5120,
+            "content_sha256": "ab" * 32, "rows": 200, "version": 2, "replaces_sha256": "cd" * 32,
+            "file_schema": '{"type":"record"}', "modified_at": STARTED,
+            "target_table": "raw_vendor.rock_quality_samples", "pipeline": "batch.rock_quality", "run_id": RUN_ID,
+            "loaded_at": LOADED}
+
+
+def file_request(**changes) -> LoadRequest:
+    base = dict(pipeline="batch.rock_quality", source_table="raw_vendor.rock_quality_samples",
+                dataset="raw_vendor", table="rock_quality_samples", schema=FILE_SCHEMA,
+                files=("gs://minera-staging/r1/raw_vendor/rock_quality_samples/file-00000.parquet",),
+                rows_read=200, partitions=1, window=Window(None, None, None), new_watermark=None,
+                partition_by=None, cluster_by=("sample_id",), append=True, loaded_files=(FILE_ROW,))
+    base.update(changes)
+    return make_request(**base)
+
+
+def test_commit_script_of_a_file_load_appends_and_records_its_files_once():
+    sql, params = bqw.commit_script(file_request(), PROJECT)
+    raw = f"`{PROJECT}`.`raw_vendor`.`rock_quality_samples`"
+    manifest = f"`{PROJECT}`.`ops`.`loaded_files`"
+    statements = sql.split(";\n")
+    assert statements[0] == "BEGIN TRANSACTION"
+    assert statements[1] == (
+        f"ASSERT NOT EXISTS (SELECT 1 FROM {manifest}\n"
+        "  WHERE `target_table` = @target_table AND `content_sha256` IN UNNEST(@content_hashes))\n"
+        "  AS 'a file of this run was loaded meanwhile by another run; nothing committed'")
+    assert statements[2].startswith("ASSERT (SELECT COUNT(*) FROM ")
+    assert not any(s.startswith("DELETE") for s in statements)  # files append: nothing is replaced
+    assert statements[3].startswith(f"INSERT INTO {raw} (`sample_id`, `mo_ppm`, `rqd_pct`, `lab`, `qa_flags`, "
+                                    "`_source_file`, `_source_sha256`, `_run_id`, `_loaded_at`)")
+    names = ("`path`, `size_bytes`, `content_sha256`, `rows`, `version`, `replaces_sha256`, `file_schema`, "
+             "`modified_at`, `target_table`, `pipeline`, `run_id`, `loaded_at`")
+    assert statements[5] == f"INSERT INTO {manifest} ({names})\nSELECT {names} FROM UNNEST(@loaded_files)"
+    assert statements[-2] == "COMMIT TRANSACTION" and statements[-1] == ""
+    got = params_repr(params)
+    assert "window_start" not in got and "new_watermark" not in got
+    assert got["target_table"] == {**scalar("STRING", "raw_vendor.rock_quality_samples"), "name": "target_table"}
+    assert got["content_hashes"]["parameterValue"] == {"arrayValues": [{"value": "ab" * 32}]}
+    files = got["loaded_files"]
+    assert [(t["name"], t["type"]["type"]) for t in files["parameterType"]["arrayType"]["structTypes"]][:6] == [
+        ("path", "STRING"), ("size_bytes", "INT64"), ("content_sha256", "STRING"), ("rows", "INT64"),
+        ("version", "INT64"), ("replaces_sha256", "STRING")]
+    values = files["parameterValue"]["arrayValues"][0]["structValues"]
+    assert values["version"] == {"value": "2"} and values["replaces_sha256"] == {"value": "cd" * 32}
+    assert values["modified_at"] == {"value": "2026-11-22 10:15:03+00:00"}
+
+
+def test_schema_change_ddl_widens_and_relaxes_top_level_columns():
+    from pipelines.sources.avro import SchemaChange
+
+    changes = (
+        SchemaChange("widen", ("mo_ppm",), Column("mo_ppm", "NUMERIC", precision=9, scale=1),
+                     FILE_SCHEMA.column("mo_ppm")),
+        SchemaChange("relax", ("sample_id",), Column("sample_id", "STRING", "REQUIRED"),
+                     Column("sample_id", "STRING")),
+        SchemaChange("add", ("ag_g_t",), None, Column("ag_g_t", "NUMERIC", precision=9, scale=3)),
+    )
+    raw = f"`{PROJECT}`.`raw_vendor`.`rock_quality_samples`"
+    assert bqw.schema_change_ddl(file_request(schema_changes=changes), PROJECT) == [
+        f"ALTER TABLE {raw} ALTER COLUMN `mo_ppm` SET DATA TYPE NUMERIC(12, 1)",
+        f"ALTER TABLE {raw} ALTER COLUMN `sample_id` DROP NOT NULL",
+    ]
+    nested = SchemaChange("widen", ("lab", "code"), Column("code", "INT64"), Column("code", "NUMERIC", precision=20,
+                                                                                    scale=0))
+    with pytest.raises(WarehouseError, match="cannot change the type or mode of lab.code inside a RECORD"):
+        bqw.schema_change_ddl(file_request(schema_changes=(nested,)), PROJECT)
+
+
+def test_file_load_grows_records_runs_ddl_then_loads_and_commits():
+    """An existing raw table: the RECORD gains a field (schema update), a column is widened (DDL),
+    then the one load job and the commit, in that order."""
+    from pipelines.sources.avro import SchemaChange
+
+    city = Column("city", "STRING")
+    grown = dataclasses.replace(LAB, fields=LAB.fields + (city,))
+    schema = dataclasses.replace(FILE_SCHEMA, columns=tuple(grown if c.name == "lab" else c
+                                                            for c in FILE_SCHEMA.columns))
+    old = dataclasses.replace(schema, columns=tuple(
+        LAB if c.name == "lab" else dataclasses.replace(c, precision=9) if c.name == "mo_ppm" else c
+        for c in schema.columns))
+    raw_id = f"{PROJECT}.raw_vendor.rock_quality_samples"
+    existing = bigquery.Table(raw_id, schema=bqw._fields(bqw.bigquery_schema_json(old.with_load_metadata())))
+    client = FakeClient(datasets={f"{PROJECT}.raw_vendor"}, tables={raw_id: existing})
+    changes = (SchemaChange("add", ("lab", "city"), None, city),
+               SchemaChange("widen", ("mo_ppm",), old.column("mo_ppm"), schema.column("mo_ppm")))
+    assert warehouse(client).load(file_request(schema=schema, schema_changes=changes)) == 200
+    assert client.names() == ["get_dataset", "get_table", "update_table", "query", "load_table_from_uri",
+                              "update_table", "query", "delete_table"]
+    fields = client.calls[2][3]["schema"]["fields"]
+    lab = next(f for f in fields if f["name"] == "lab")
+    assert [f["name"] for f in lab["fields"]] == ["code", "accreditation", "city"]
+    assert lab["fields"][2]["mode"] == "NULLABLE"
+    assert client.calls[3][1] == f"ALTER TABLE `{raw_id.replace('.', '`.`')}` ALTER COLUMN `mo_ppm` " \
+                                 "SET DATA TYPE NUMERIC(12, 1)"
+    load_config = client.calls[4][3]["load"]
+    assert load_config["sourceFormat"] == "PARQUET" and load_config["parquetOptions"]["enableListInference"]
+    lab_load = next(f for f in load_config["schema"]["fields"] if f["name"] == "lab")
+    assert lab_load["type"] == "RECORD" and [f["name"] for f in lab_load["fields"]] == ["code", "accreditation",
+                                                                                      "city"]
+    assert next(f for f in load_config["schema"]["fields"] if f["name"] == "qa_flags")["mode"] == "REPEATED"
+    assert "INSERT INTO `minera-prod-1`.`ops`.`loaded_files`" in client.calls[6][1]
+
+
+def test_insert_ops_rows_appends_typed_rows():
+    client = FakeClient()
+    row = {"path": "s3://lab/x.avro", "size_bytes": 0, "content_sha256": None, "kind": "empty",
+           "reason": "empty file (0 bytes)", "quarantined_to": "gs://landing/quarantine/r1/lab/x.avro",
+           "target_table": "raw_vendor.rock_quality_samples", "pipeline": "batch.rock_quality", "run_id": RUN_ID,
+           "rejected_at": LOADED}
+    warehouse(client).insert_ops_rows("rejected_files", [row])
+    ((name, sql, params, _),) = client.calls
+    assert name == "query" and sql.startswith(f"INSERT INTO `{PROJECT}`.`ops`.`rejected_files` (`path`, ")
+    assert sql.endswith("FROM UNNEST(@rows)")
+    values = params["rows"]["parameterValue"]["arrayValues"][0]["structValues"]
+    assert values["kind"] == {"value": "empty"} and values["size_bytes"] == {"value": "0"}
+    assert "value" not in values["content_sha256"] or values["content_sha256"]["value"] is None
+
+
+def test_loaded_files_reads_the_manifest_of_one_target():
+    client = FakeClient()
+    client.query_results.append(([("gs://l/a.avro", 10, STARTED, "ab" * 32, 1, "{}", RUN_ID)],
+                                 ["path", "size_bytes", "modified_at", "content_sha256", "version", "file_schema",
+                                  "run_id"], None))
+    rows = warehouse(client).loaded_files("raw_vendor.rock_quality_samples")
+    assert rows == [{"path": "gs://l/a.avro", "size_bytes": 10, "modified_at": STARTED, "content_sha256": "ab" * 32,
+                     "version": 1, "file_schema": "{}", "run_id": RUN_ID}]
+    assert client.calls[0][1] == ("SELECT path, size_bytes, modified_at, content_sha256, version, file_schema, "
+                                  "run_id FROM ops.loaded_files WHERE target_table = "
+                                  "'raw_vendor.rock_quality_samples' ORDER BY loaded_at, path")
+    with pytest.raises(ValueError, match="bad target table"):
+        warehouse(client).loaded_files("raw_vendor.x' OR '1'='1")

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 
 from pipelines.batch import production
-from pipelines.batch.loader import _beam_error
+from pipelines.batch.loader import beam_error
 
 REPO = Path(__file__).resolve().parent.parent
 KEYS = {"shifts": "shift_id", "trucks": "truck_id", "truck_loads": "load_id", "drill_holes": "hole_id",
@@ -344,7 +344,7 @@ def test_beam_error_reports_the_last_exception_of_a_worker_traceback():
             "OSError: [Errno 28] No space left on device\n\nDuring handling of the above exception, another "
             "exception occurred:\n\nTraceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
             "    raise\nOSError: [Errno 28] No space left on device [while running 'ExtractToStaging/Write']\n")
-    assert _beam_error(RuntimeError(text)) == \
+    assert beam_error(RuntimeError(text)) == \
         "OSError: [Errno 28] No space left on device [while running 'ExtractToStaging/Write']"
 
 

@@ -206,7 +206,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
             if dry_run:
                 return _report_dry_run(options, result, plans)
         except BaseException as exc:
-            message = _beam_error(exc)
+            message = beam_error(exc)
             warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "failed", message) for p in plans])
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -299,7 +299,7 @@ def _local_workers(options: PipelineOptions) -> int:
 def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str):
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | "ExtractToStaging" >> ExtractToStaging(partitions, reader, compression)
-    with _beam_stderr_to_debug_log():
+    with beam_stderr_to_debug_log():
         result = pipeline.run()
         state = result.wait_until_finish()
     if state not in (PipelineState.DONE, None):
@@ -308,7 +308,7 @@ def _extract(options: PipelineOptions, partitions: list[Partition], reader, comp
 
 
 @contextlib.contextmanager
-def _beam_stderr_to_debug_log():
+def beam_stderr_to_debug_log():
     """The local runner prints whole tracebacks of failed bundles to stderr; keep them in the
     debug log, so a person sees the run's one-line error (``MINERA_LOG_LEVEL=DEBUG`` shows all)."""
     if logging.getLogger().isEnabledFor(logging.DEBUG):
@@ -372,7 +372,7 @@ def describe_dataflow_job(job) -> dict:
     }
 
 
-def _beam_error(exc: BaseException) -> str:
+def beam_error(exc: BaseException) -> str:
     """Beam wraps a worker's exception in pages of traceback: find the original message."""
     seen = exc
     while seen is not None:

@@ -7,6 +7,8 @@ current directory) with the same relative layout the buckets have in the cloud::
     .local/warehouse.duckdb   the local warehouse (BigQuery stand-in)
     .local/staging/           staging location for batch loads (GCS stand-in)
     .local/lake/              the Parquet lake (GCS stand-in)
+    .local/landing/           the landing bucket: vendor files copied from S3 (GCS stand-in)
+    .local/quarantine/        copies of rejected vendor files
 
 Commands a user can type::
 
@@ -39,6 +41,16 @@ def postgres_data_dir() -> Path:
 
 def default_warehouse_url() -> str:
     return f"duckdb://{home() / 'warehouse.duckdb'}"  # an absolute path: duckdb:///abs/file
+
+
+def default_landing_location() -> str:
+    """The landing bucket's stand-in: vendor files arrive here (``vendor/rock_quality/...``)."""
+    return str(home() / "landing")
+
+
+def default_quarantine_location() -> str:
+    """Where rejected files are copied for a person to inspect."""
+    return str(home() / "quarantine")
 
 
 def default_staging_location() -> str:

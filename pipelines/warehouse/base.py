@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,8 @@ from pipelines.schema import TableSchema
 from pipelines.sources.base import Window
 
 OPS_DATASET = "ops"
+#: the ops tables batch loads write (schemas/ops/<name>.json); the streaming ones have their own sinks
+OPS_TABLES = ("load_runs", "watermarks", "loaded_files", "rejected_files")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class LoadRequest:
     tracks_deletes: bool = False
     key_files: tuple[str, ...] | None = None
     key_filter: tuple[tuple[str, str], ...] = ()  # e.g. (("MANDT", "100"),): the keys read covered only that
+    # file loads (raw_vendor): rows are appended, never replaced, and each file's ops.loaded_files
+    # row is written in the same transaction, which is refused if another run loaded the same
+    # content meanwhile; ``schema_changes`` (sources.avro.SchemaChange) are applied first
+    append: bool = False
+    loaded_files: tuple[dict, ...] = ()
+    schema_changes: tuple = ()
 
     @property
     def target(self) -> str:
@@ -89,6 +98,26 @@ class Warehouse(ABC):
     @abstractmethod
     def query(self, sql: str) -> list[tuple]:
         """Run a query in the warehouse's own dialect and return its rows."""
+
+    @abstractmethod
+    def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
+        """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
+
+    def loaded_files(self, target: str) -> list[dict]:
+        """The ``ops.loaded_files`` rows of one target table, oldest first: what a file load skips."""
+        return self._ops_rows("loaded_files", target, ("path", "size_bytes", "modified_at", "content_sha256",
+                                                       "version", "file_schema", "run_id"), "loaded_at, path")
+
+    def rejected_files(self, target: str) -> list[dict]:
+        """The ``ops.rejected_files`` rows of one target table: a rejection is recorded once."""
+        return self._ops_rows("rejected_files", target, ("path", "content_sha256", "run_id"), "rejected_at, path")
+
+    def _ops_rows(self, table: str, target: str, names: tuple[str, ...], order: str) -> list[dict]:
+        if not re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", target):
+            raise ValueError(f"bad target table {target!r}")
+        rows = self.query(f"SELECT {', '.join(names)} FROM {OPS_DATASET}.{table} "
+                          f"WHERE target_table = '{target}' ORDER BY {order}")
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def close(self) -> None:  # noqa: B027 - optional hook: most warehouses hold nothing open
         """Release connections, if the warehouse keeps any."""

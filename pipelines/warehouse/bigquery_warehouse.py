@@ -43,13 +43,12 @@ from pipelines.schema import (
     decimal_digits,
     load_schema_file,
 )
-from pipelines.warehouse.base import OPS_DATASET, LoadRequest, Warehouse
+from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
 
 log = logging.getLogger(__name__)
 
 QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter
 
-OPS_TABLES = ("load_runs", "watermarks")
 DEFAULT_LOCATION = "US"
 #: safety net only: the scratch table is dropped as soon as the commit script has run
 SCRATCH_EXPIRY = timedelta(days=1)
@@ -171,6 +170,42 @@ def new_fields(existing: Sequence[bigquery.SchemaField], schema: TableSchema) ->
     return added
 
 
+def _ddl_type(column: Column) -> str:
+    if column.type in ("NUMERIC", "BIGNUMERIC") and column.precision is not None:
+        return f"{column.type}({column.precision}, {column.scale or 0})"
+    return column.type
+
+
+def schema_change_ddl(request: LoadRequest, project: str) -> list[str]:
+    """DDL for the top-level columns a file load widened or relaxed (before the transaction:
+    BigQuery runs no DDL inside one). Fields added inside a RECORD are a schema update
+    (:func:`with_nested_additions`); a field widened inside a RECORD is refused."""
+    raw = table_sql(project, request.dataset, request.table)
+    ddl = []
+    for change in request.schema_changes:
+        if change.kind == "add":
+            continue
+        if len(change.path) > 1:
+            raise WarehouseError(f"{request.target}: BigQuery cannot change the type or mode of "
+                                 f"{'.'.join(change.path)} inside a RECORD ({change.describe()})")
+        name = quote_bq(change.path[0])
+        if change.kind == "widen":
+            ddl.append(f"ALTER TABLE {raw} ALTER COLUMN {name} SET DATA TYPE {_ddl_type(change.after)}")
+        elif change.kind == "relax":
+            ddl.append(f"ALTER TABLE {raw} ALTER COLUMN {name} DROP NOT NULL")
+    return ddl
+
+
+def with_nested_additions(existing: Sequence[bigquery.SchemaField], request: LoadRequest) -> list[bigquery.SchemaField]:
+    """The table's fields with the RECORD columns that gained fields replaced by their new shape."""
+    grown = {c.path[0].lower() for c in request.schema_changes if c.kind == "add" and len(c.path) > 1}
+    if not grown:
+        return list(existing)
+    by_name = {c.name.lower(): c for c in request.schema.columns}
+    return [bigquery.SchemaField.from_api_repr(bigquery_field(by_name[f.name.lower()]))
+            if f.name.lower() in grown else f for f in existing]
+
+
 # -- the load job ------------------------------------------------------------------------
 
 def load_job_config(request: LoadRequest, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> bigquery.LoadJobConfig:
@@ -252,20 +287,36 @@ def insert_expression(column: Column, max_decimal_precision: int = BIGNUMERIC_PR
     return element.format(name)
 
 
+def _ops_columns(table: str) -> list[Column]:
+    return list(load_schema_file(f"ops/{table}.json").columns)
+
+
 def _load_runs_columns() -> list[Column]:
-    return list(load_schema_file("ops/load_runs.json").columns)
+    return _ops_columns("load_runs")
 
 
-def runs_parameter(rows: list[dict]) -> bigquery.ArrayQueryParameter:
-    """``@runs``: ops.load_runs rows as an ARRAY<STRUCT> parameter typed from its schema file."""
-    columns = _load_runs_columns()
+def ops_rows_parameter(name: str, table: str, rows: list[dict]) -> bigquery.ArrayQueryParameter:
+    """``@<name>``: ``ops.<table>`` rows as an ARRAY<STRUCT> parameter typed from its schema file."""
+    columns = _ops_columns(table)
     structs = [
         bigquery.StructQueryParameter(None, *[
             bigquery.ScalarQueryParameter(c.name, c.type, row.get(c.name)) for c in columns
         ])
         for row in rows
     ]
-    return bigquery.ArrayQueryParameter("runs", "STRUCT", structs)
+    return bigquery.ArrayQueryParameter(name, "STRUCT", structs)
+
+
+def runs_parameter(rows: list[dict]) -> bigquery.ArrayQueryParameter:
+    """``@runs``: ops.load_runs rows as an ARRAY<STRUCT> parameter typed from its schema file."""
+    return ops_rows_parameter("runs", "load_runs", rows)
+
+
+def insert_ops_sql(project: str, table: str, parameter: str) -> str:
+    """Append the rows of the ARRAY<STRUCT> parameter ``@<parameter>`` to ``ops.<table>``."""
+    names = ", ".join(quote_bq(c.name) for c in _ops_columns(table))
+    return (f"INSERT INTO {table_sql(project, OPS_DATASET, table)} ({names})\n"
+            f"SELECT {names} FROM UNNEST(@{parameter})")
 
 
 def merge_runs_sql(project: str) -> str:
@@ -324,14 +375,14 @@ def commit_script(request: LoadRequest, project: str,
         "BEGIN TRANSACTION",
         f"ASSERT (SELECT COUNT(*) FROM {scratch}) = @rows_read\n"
         "  AS 'staged row count differs from rows read; nothing committed'",
-        f"DELETE FROM {raw} WHERE {where}",
+        *([] if request.append else [f"DELETE FROM {raw} WHERE {where}"]),
         f"INSERT INTO {raw} ({columns}, {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)})\n"
         f"SELECT {select}, @run_id, @loaded_at\nFROM {scratch}",
         merge_runs_sql(project),
     ]
     params: list[QueryParameter] = [
         bigquery.ScalarQueryParameter("rows_read", "INT64", request.rows_read),
-        *window_params,
+        *([] if request.append else window_params),
         bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
         bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at),
         runs_parameter([succeeded_run_row(request, request.rows_read)]),
@@ -345,6 +396,19 @@ def commit_script(request: LoadRequest, project: str,
             bigquery.ScalarQueryParameter("table_name", "STRING", request.source_table),
             bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
             bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
+        ]
+    if request.loaded_files:
+        statements[1:1] = [
+            f"ASSERT NOT EXISTS (SELECT 1 FROM {table_sql(project, OPS_DATASET, 'loaded_files')}\n"
+            "  WHERE `target_table` = @target_table AND `content_sha256` IN UNNEST(@content_hashes))\n"
+            "  AS 'a file of this run was loaded meanwhile by another run; nothing committed'",
+        ]
+        statements.append(insert_ops_sql(project, "loaded_files", "loaded_files"))
+        params += [
+            bigquery.ScalarQueryParameter("target_table", "STRING", request.target),
+            bigquery.ArrayQueryParameter("content_hashes", "STRING",
+                                         [f["content_sha256"] for f in request.loaded_files]),
+            ops_rows_parameter("loaded_files", "loaded_files", list(request.loaded_files)),
         ]
     if request.tracks_deletes and request.schema.primary_key:
         before, during, delete_params = deletes_sql(request, project)
@@ -494,17 +558,24 @@ class BigQueryWarehouse(Warehouse):
                     f"{self.project}.{OPS_DATASET}.{name}", schema=_fields(bigquery_schema_json(schema)),
                 ))
 
-    def _prepare_raw_table(self, request: LoadRequest, wanted: bigquery.Table) -> None:
-        """Create the dataset and raw table, or append the columns the source gained."""
+    def _prepare_raw_table(self, request: LoadRequest, wanted: bigquery.Table, ddl: Sequence[str] = ()) -> None:
+        """Create the dataset and raw table, or append the columns the source gained (and, for
+        file loads, the fields records gained, then the widening DDL)."""
         self._ensure_dataset(request.dataset)
         existing = self._ensure_table(wanted)
         if existing is None:
             return
         added = new_fields(existing.schema, request.schema.with_load_metadata())
-        if added:
-            log.info("%s: new column(s) %s", request.target, ", ".join(f"{f.name} {f.field_type}" for f in added))
-            existing.schema = list(existing.schema) + added
+        fields = with_nested_additions(existing.schema, request)
+        if added or fields != list(existing.schema):
+            log.info("%s: new column(s) %s", request.target, ", ".join(
+                [f"{f.name} {f.field_type}" for f in added]
+                + [c.describe() for c in request.schema_changes if c.kind == "add" and len(c.path) > 1]))
+            existing.schema = fields + added
             self.client.update_table(existing, ["schema"])
+        for statement in ddl:
+            log.info("%s: %s", request.target, statement)
+            self._run_query(statement, what=f"{request.target}: schema change failed, nothing loaded")
 
     # -- queries
 
@@ -544,6 +615,12 @@ class BigQueryWarehouse(Warehouse):
         )
         return rows[0][0] if rows else None
 
+    def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        self._run_query(insert_ops_sql(self.project, table, "rows"), [ops_rows_parameter("rows", table, rows)],
+                        what=f"cannot write {self.project}.{OPS_DATASET}.{table}")
+
     def record_runs(self, rows: list[dict]) -> None:
         if not rows:
             return
@@ -568,9 +645,10 @@ class BigQueryWarehouse(Warehouse):
             raise WarehouseError(f"{target}: {len(request.files)} staged files, more than the {MAX_SOURCE_URIS} "
                                  "one load job takes; stage fewer, larger partitions")
         wanted = raw_table(request, self.project)  # request problems surface before any API call
+        ddl = schema_change_ddl(request, self.project)
         sql, params = commit_script(request, self.project, self.max_decimal_precision)
         with _translated(f"{target}: cannot prepare the table"):
-            self._prepare_raw_table(request, wanted)
+            self._prepare_raw_table(request, wanted, ddl)
         scratch = scratch_table_id(request, self.project)
         try:
             self._fill_scratch(request, scratch, target)

@@ -22,11 +22,9 @@ from pipelines.schema import (
     load_schema_file,
     quote_ident,
 )
-from pipelines.warehouse.base import OPS_DATASET, LoadRequest, Warehouse
+from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
 
 log = logging.getLogger(__name__)
-
-OPS_TABLES = ("load_runs", "watermarks")
 
 
 def create_table_sql(target: str, schema: TableSchema) -> str:
@@ -130,6 +128,20 @@ class DuckDBWarehouse(Warehouse):
         with self.connect() as con:
             return con.execute(sql).fetchall()
 
+    def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        with self.connect() as con:
+            self._insert_ops_rows(con, table, rows)
+
+    @staticmethod
+    def _insert_ops_rows(con, table: str, rows: list[dict]) -> None:
+        names = [c.name for c in load_schema_file(f"ops/{table}.json").columns]
+        con.executemany(
+            f"INSERT INTO {OPS_DATASET}.{table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            [[row.get(n) for n in names] for row in rows],
+        )
+
     def has_dataset(self, dataset: str) -> bool:
         with self.connect() as con:
             return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
@@ -167,9 +179,14 @@ class DuckDBWarehouse(Warehouse):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(request.dataset)}")
         con.execute(create_table_sql(target, schema))
         self._add_new_columns(con, request, target, schema)
+        self._apply_schema_changes(con, request, target)
+        if request.loaded_files:
+            self._refuse_loaded_twice(con, request)
 
         window = request.window
-        if window.replaces_everything:
+        if request.append:
+            pass
+        elif window.replaces_everything:
             con.execute(f"DELETE FROM {target}")
         else:
             cursor = request.schema.column(window.column)
@@ -189,12 +206,14 @@ class DuckDBWarehouse(Warehouse):
             f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
             f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})",
             [request.run_id, request.loaded_at.isoformat()],
-        ).fetchone()[0]
+        ).fetchone()[0] if request.files else 0
         if inserted != request.rows_read:
             raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded {inserted}; "
                                  "rolled back")
         if request.tracks_deletes and request.schema.primary_key:
             self._record_deletes(con, request, target)
+        if request.loaded_files:
+            self._insert_ops_rows(con, "loaded_files", list(request.loaded_files))
         self._upsert_runs(con, [{
             "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
             "target_table": request.target, "window_start": window.start, "window_end": window.end,
@@ -211,6 +230,32 @@ class DuckDBWarehouse(Warehouse):
                  request.run_id, request.loaded_at.isoformat()],
             )
         return inserted
+
+    @staticmethod
+    def _refuse_loaded_twice(con, request: LoadRequest) -> None:
+        """Two runs racing on the same files: the second to commit finds the first's manifest rows."""
+        hashes = [f["content_sha256"] for f in request.loaded_files]
+        found = con.execute(
+            f"SELECT path, run_id FROM {OPS_DATASET}.loaded_files WHERE target_table = ? "
+            "AND content_sha256 IN (SELECT unnest(?::VARCHAR[])) LIMIT 1", [request.target, hashes],
+        ).fetchone()
+        if found:
+            raise WarehouseError(f"{request.target}: {found[0]} was loaded meanwhile by run {found[1]}; "
+                                 "nothing committed, run again to load the rest")
+
+    @staticmethod
+    def _apply_schema_changes(con, request: LoadRequest, target: str) -> None:
+        """Widened types and fields added inside records: DuckDB casts the column to its new type
+        (new struct fields read NULL). Columns added at the top level are ``_add_new_columns``'s."""
+        done = set()
+        for change in request.schema_changes:
+            top = change.path[0]
+            if top in done or (change.kind == "add" and len(change.path) == 1) or change.kind == "relax":
+                continue  # DuckDB raw columns carry no NOT NULL: relaxing is a no-op here
+            done.add(top)
+            column = request.schema.column(top)
+            log.info("%s: %s; column %s is now %s", request.target, change.describe(), top, duckdb_type(column))
+            con.execute(f"ALTER TABLE {target} ALTER {quote_ident(top)} TYPE {duckdb_type(column)}")
 
     @staticmethod
     def _add_new_columns(con, request: LoadRequest, target: str, schema: TableSchema) -> None:
