@@ -1,8 +1,9 @@
 """``make demo``: the platform end to end on the embedded local defaults.
 
 Starts the local PostgreSQL, seeds the production app and the SAP ERP stand-in, loads both into
-the local DuckDB warehouse through the Beam pipelines, applies the SQL models, simulates an hour of the mine's
-vibration sensors and replays it through the speed layer, and prints what landed where.
+the local DuckDB warehouse through the Beam pipelines, loads the rock-quality lab's Avro files,
+applies the SQL models, simulates an hour of the mine's vibration sensors and replays it through
+the speed layer, and prints what landed where.
 
     python -m pipelines.demo [--scale 100000]
 """
@@ -55,14 +56,17 @@ def run(argv: list[str] | None = None) -> None:
     print(f"   {len(outcomes)} SAP tables, {rows:,} rows in {seconds:.1f}s ({rows / seconds:,.0f} rows/s, "
           "start-up included) into raw_erp")
 
-    print("\n== 5. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
+    print("\n== 5. the rock-quality lab's Avro files (local landing folder) and python -m pipelines.batch.rock_quality")
+    _load_lab_files()
+
+    print("\n== 6. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
     from pipelines.models import apply_models
 
     warehouse_url = stack.default_warehouse_url()
     for model in apply_models(warehouse_url):
         print(f"   {model}")
 
-    print("\n== 6. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
+    print("\n== 7. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
           "python -m pipelines.streaming.sensors")
     from pipelines.simulate.sensors import write_replay
     from pipelines.streaming import sensors
@@ -78,13 +82,14 @@ def run(argv: list[str] | None = None) -> None:
           f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
     print(f"   lake: {stack.default_lake_location()}/sensor_readings/dt=YYYY-MM-DD/hour=HH/*.parquet")
 
-    print(f"\n== 7. what landed where: {warehouse_url}")
+    print(f"\n== 8. what landed where: {warehouse_url}")
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema IN ('raw_production', 'raw_erp', 'staging', 'marts', 'speed', 'ops') ORDER BY 1, 2")
+        "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'staging', 'marts', 'speed', 'ops') "
+        "ORDER BY 1, 2")
     deleted = 0
     for schema, table, kind in tables:
         count = warehouse.query(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0]
@@ -102,6 +107,39 @@ def run(argv: list[str] | None = None) -> None:
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
     print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
           "Stop PostgreSQL with `make stack-stop`.\n")
+
+
+def _load_lab_files() -> None:
+    """Sample lab files (version 1, then version 2 with new fields) plus one bad drop, loaded once each.
+
+    The bad file (a CSV export saved as .avro) is quarantined and recorded; a second demo run
+    finds every file already loaded or already rejected and loads nothing twice.
+    """
+    from pathlib import Path
+
+    from pipelines.batch import rock_quality
+    from pipelines.batch.file_load import FilesRejected
+    from pipelines.local import stack
+    from pipelines.warehouse import open_warehouse
+
+    pattern = rock_quality.local_input()  # writes the sample files the first time
+    bad = Path(pattern).parent / "als-lim" / "export_2026-11-05.avro"
+    if not bad.exists():
+        bad.write_text("sample_code;cu_pct\r\nN3-0042-015;0,82\r\n")
+    print(f"   {pattern}")
+    started = time.monotonic()
+    try:
+        outcomes = rock_quality.run([])
+    except FilesRejected as exc:
+        print(f"   exit status 3, as it should be: {exc}")
+        outcomes = None
+    seconds = time.monotonic() - started
+    warehouse = open_warehouse(stack.default_warehouse_url())
+    files, rows = warehouse.query("SELECT count(*), coalesce(sum(rows), 0) FROM ops.loaded_files")[0]
+    print(f"   {'this run read ' + str(len(outcomes)) + ' file(s); ' if outcomes is not None else ''}"
+          f"ops.loaded_files: {files} file(s), {rows:,} rows in raw_vendor.rock_quality_samples ({seconds:.1f}s)")
+    for path, kind, copy in warehouse.query("SELECT path, kind, quarantined_to FROM ops.rejected_files"):
+        print(f"   rejected ({kind}): {path}\n      copy kept in {copy}")
 
 
 def _fresh_speed_layer(warehouse_url: str) -> None:

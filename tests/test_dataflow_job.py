@@ -119,3 +119,29 @@ def test_streaming_job_passes_the_id_attribute_to_dataflow(tmp_path, minera_home
     steps = json.loads(job_file.read_text())["steps"]
     assert steps["ReadMessages/ReadFromPubSub/Read"]["payload"]["id_attribute"] == "reading_id"
     assert not [s for s in steps.values() if s["urn"] == "beam:transform:pubsub_write:v1"]  # no topic, no publish
+
+
+def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home):
+    """The lab files on Dataflow: the launcher lists and reads headers, workers stage; nothing loads in a dry run."""
+    from pipelines.batch import rock_quality
+    from pipelines.simulate import rock_quality as lab
+
+    lab.generate(tmp_path / "landing", files=2, samples=10, broken=["empty"])
+    job_file = tmp_path / "job.json"
+    warehouse = tmp_path / "w.duckdb"
+    outcomes = rock_quality.run([
+        "--input", f"{tmp_path / 'landing'}/**.avro", "--warehouse", f"duckdb://{warehouse}",
+        "--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
+        "--temp_location", "gs://minera-tmp/tmp", "--staging_location", "gs://minera-staging/staging",
+        "--dry_run=True", "--no_auth", "--dataflow_job_file", str(job_file),
+    ])
+    assert outcomes == []
+    job = json.loads(job_file.read_text())
+    assert job["job"]["type"] == "JOB_TYPE_BATCH"
+    assert {"StageLandedFiles/Files", "StageLandedFiles/Spread", "StageLandedFiles/Stage"} <= set(job["transforms"])
+    assert job["options"]["setup_file"] == str(ROOT / "setup.py")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw_vendor'"
+                       ).fetchone()[0] == 0
+    for table in ("loaded_files", "rejected_files", "load_runs"):  # not even the empty file is recorded
+        assert con.execute(f"SELECT count(*) FROM ops.{table}").fetchone()[0] == 0

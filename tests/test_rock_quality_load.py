@@ -276,7 +276,8 @@ def test_s3_input_through_a_real_s3_api_server(s3_server, s3_client, tmp_path, w
     ((copy,),) = rows(warehouse_url, "SELECT quarantined_to FROM ops.rejected_files")
     bad = next(g for g in generated if g.kind == "truncated")
     assert Path(copy).read_bytes() == bad.path.read_bytes()
-    assert "andes-lab-exports/rq/" in copy
+    assert copy == str(tmp_path / "quarantine" / copy.split("/quarantine/")[1].split("/")[0] /
+                       bad.path.relative_to(local))  # <quarantine>/<run id>/<path under the glob's folder>
 
 
 def test_unreachable_s3_endpoint_is_one_line_error(tmp_path, warehouse_url, s3_env):
@@ -314,3 +315,10 @@ def test_a_field_added_inside_a_record_alters_the_struct_column(landing, warehou
     assert lab_type.endswith("city VARCHAR)")
     assert rows(warehouse_url, f"SELECT lab.city, count(*) FROM {TABLE} GROUP BY 1 ORDER BY 1 NULLS FIRST") == [
         (None, 10), ("Lima", 5)]
+
+
+def test_a_missing_bucket_is_one_line_error_naming_it(s3_server, s3_env, tmp_path, warehouse_url):
+    with pytest.raises(SourceError, match=r"cannot list s3://no-such-lab-bucket/rq/\*\*\.avro: "
+                                          r"s3://no-such-lab-bucket at http://127\.0\.0\.1:\d+ answered NoSuchBucket"):
+        rock_quality.run(["--input", "s3://no-such-lab-bucket/rq/**.avro", "--s3_endpoint_url", s3_server,
+                          "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging")])

@@ -32,11 +32,11 @@ import fastavro
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
-from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log, new_run_id
+from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log, new_run_id, write_dry_run_job
 from pipelines.errors import PartialFailure, PipelineError, SourceError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
 from pipelines.schema import Column, TableSchema
@@ -152,7 +152,7 @@ def check_s3(pattern: str, options: PipelineOptions) -> None:
 
     s3 = options.view_as(S3Options)
     bucket, _, key = pattern.removeprefix("s3://").partition("/")
-    prefix = re.split(r"[*?\[]", key, maxsplit=1)[0]
+    prefix = fixed_prefix(key)
     where = f"s3://{bucket}" + (f" at {s3.s3_endpoint_url}" if s3.s3_endpoint_url else "")
     try:
         client = boto3.client(
@@ -348,9 +348,18 @@ def read_outcomes(prefix: str, expected: int) -> list[FileOutcome]:
 
 # -- the run -----------------------------------------------------------------------------
 
-def _quarantine(rejection: Rejection, root: str, run_id: str) -> str | None:
-    """Copy a rejected file to ``<root>/<run_id>/<its path without the scheme>``; None if it cannot be read."""
-    relative = rejection.landed.path.split("://", 1)[-1].lstrip("/")
+def fixed_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard: ``s3://b/rq/**.avro`` -> ``s3://b/rq/``."""
+    head = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    return head[: head.rfind("/") + 1]
+
+
+def _quarantine(rejection: Rejection, root: str, run_id: str, pattern: str) -> str | None:
+    """Copy a rejected file to ``<root>/<run_id>/<its path under the glob's folder>``; None if it
+    cannot be read."""
+    path = rejection.landed.path
+    base = fixed_prefix(pattern)
+    relative = path[len(base):] if base and path.startswith(base) else path.split("://", 1)[-1].lstrip("/")
     destination = staging.join(root, run_id, relative)
     try:
         data = read_bytes(rejection.landed.path)
@@ -376,13 +385,15 @@ def _absolute(pattern: str) -> str:
     return pattern if "://" in pattern else os.path.abspath(os.path.expanduser(pattern))
 
 
-def _stage(options: PipelineOptions, candidates: list[tuple[int, LandedFile]], fn: StageFilesFn) -> None:
+def _stage(options: PipelineOptions, candidates: list[tuple[int, LandedFile]], fn: StageFilesFn):
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | "StageLandedFiles" >> StageLandedFiles(candidates, fn)
     with beam_stderr_to_debug_log():
-        state = pipeline.run().wait_until_finish()
+        result = pipeline.run()
+        state = result.wait_until_finish()
     if state not in (PipelineState.DONE, None):
         raise PipelineError(f"Beam pipeline ended in state {state}")
+    return result
 
 
 def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcome]:
@@ -421,23 +432,32 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
         log.info("%s: schema change: %s", source.target, change.describe())
 
     outcomes: list[FileOutcome] = []
+    dry_run = options.view_as(TestOptions).dry_run
     if plan.candidates:
         known = frozenset(row["content_sha256"] for row in loaded)
         fn = StageFilesFn(plan.schema, known, prefix, warehouse.max_decimal_precision,
                           "snappy" if staging.is_remote(stage_root) else "none")
         try:
-            _stage(options, plan.candidates, fn)
+            result = _stage(options, plan.candidates, fn)
+            if dry_run:
+                job_file = write_dry_run_job(options, result)
+                log.info("dry run: %d file(s) to stage, job built%s; nothing submitted, loaded or quarantined",
+                         len(plan.candidates), f", written to {job_file}" if job_file else "")
+                return []
             outcomes = read_outcomes(prefix, len(plan.candidates))
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise PipelineError(f"staging failed, nothing loaded: {beam_error(exc)}") from exc
 
+    if dry_run:
+        log.info("dry run: nothing to stage; nothing loaded or quarantined")
+        return []
     accepted, skipped = _accept(outcomes, loaded, plan, started_at, run_id, source)
     rows = 0
     if accepted or plan.schema is not None:
         rows = _commit(warehouse, source, plan, accepted, run_id, started_at)
-    rejected = _record_rejections(warehouse, source, plan, outcomes, quarantine, run_id)
+    rejected = _record_rejections(warehouse, source, plan, outcomes, quarantine, run_id, pattern)
     staging.delete_prefix(staging.join(stage_root, run_id))
     log.info("%s: %d file(s) loaded, %s rows; %d skipped (content already loaded), %d unchanged; %d rejected%s",
              source.target, len(accepted), f"{rows:,}", skipped, len(plan.unchanged), len(rejected),
@@ -508,7 +528,7 @@ def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list
 
 
 def _record_rejections(warehouse: Warehouse, source: FileSource, plan: Plan, outcomes: list[FileOutcome],
-                       quarantine: str, run_id: str) -> list[Rejection]:
+                       quarantine: str, run_id: str, pattern: str) -> list[Rejection]:
     """Quarantine and record the files rejected for the first time (same path and content as a
     recorded rejection: logged, not again). Returns the new ones."""
     landed = {f.path: f for _, f in plan.candidates}
@@ -527,7 +547,7 @@ def _record_rejections(warehouse: Warehouse, source: FileSource, plan: Plan, out
         if first is not None:
             log.warning("%s: still rejected (first in run %s): %s", rejection.landed.path, first, rejection.reason)
             continue
-        copy = _quarantine(rejection, quarantine, run_id)
+        copy = _quarantine(rejection, quarantine, run_id, pattern)
         log.error("%s: REJECTED (%s): %s%s", rejection.landed.path, rejection.kind, rejection.reason,
                   f"; copy in {copy}" if copy else "")
         new.append(rejection)

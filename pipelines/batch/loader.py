@@ -339,14 +339,21 @@ def _report_dry_run(options: PipelineOptions, result, plans: list[TablePlan]) ->
     the job, its transforms, the worker environment and the artifacts staged for it
     (``workflow.tar.gz`` is this package, built from setup.py), and the pipeline options.
     """
-    job = getattr(result, "job", None)
-    job_file = options.view_as(DebugOptions).dataflow_job_file
-    if job is not None and job_file:
-        with open(job_file, "w") as out:
-            json.dump(describe_dataflow_job(job), out, indent=2, default=str)
+    job_file = write_dry_run_job(options, result)
     log.info("dry run: %d partition(s) of %d table(s) planned, job built%s; nothing submitted or loaded",
              sum(len(p.partitions) for p in plans), len(plans), f", written to {job_file}" if job_file else "")
     return []
+
+
+def write_dry_run_job(options: PipelineOptions, result) -> str | None:
+    """Write the built Dataflow job's description to ``--dataflow_job_file``, if given; returns the path."""
+    job = getattr(result, "job", None)
+    job_file = options.view_as(DebugOptions).dataflow_job_file
+    if job is None or not job_file:
+        return None
+    with open(job_file, "w") as out:
+        json.dump(describe_dataflow_job(job), out, indent=2, default=str)
+    return job_file
 
 
 def describe_dataflow_job(job) -> dict:
