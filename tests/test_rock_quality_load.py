@@ -240,6 +240,8 @@ def test_a_failed_commit_leaves_nothing_and_the_rerun_loads_each_file_once(landi
     assert rows(warehouse_url, "SELECT count(*) FROM information_schema.tables "
                                "WHERE table_name = 'rock_quality_samples'") == [(0,)]  # created in the rolled-back load
     assert count(warehouse_url, "ops.loaded_files") == 0
+    assert rows(warehouse_url, "SELECT status, error FROM ops.load_runs") == [
+        ("failed", "disk full while writing the manifest")]
     monkeypatch.setattr(DuckDBWarehouse, "_insert_ops_rows", staticmethod(original))
     load(landing, warehouse_url, tmp_path)
     load(landing, warehouse_url, tmp_path)

@@ -397,7 +397,8 @@ def _stage(options: PipelineOptions, candidates: list[tuple[int, LandedFile]], f
 
 
 def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcome]:
-    """List, stage, commit (module docstring). Returns every listed file's outcome."""
+    """List, stage, commit (module docstring). Returns the outcome of every file read this run
+    (unchanged files are not read; a dry run reads none)."""
     argv = list(argv or [])
     options = PipelineOptions(argv)
     opts = options.view_as(FileLoadOptions)
@@ -518,10 +519,16 @@ def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list
     )
     try:
         count = warehouse.load(request)
-    except PipelineError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise PipelineError(f"{source.target}: load failed, nothing committed: {one_line(exc)}") from exc
+    except Exception as exc:  # noqa: BLE001 - recorded, then raised as one line
+        message = one_line(exc)
+        warehouse.record_runs([{
+            "run_id": run_id, "pipeline": source.pipeline, "table_name": source.target,
+            "target_table": source.target, "partitions": len(accepted), "rows_read": request.rows_read,
+            "bytes_staged": request.bytes_staged, "status": "failed", "error": message,
+            "started_at": started_at, "ended_at": datetime.now(timezone.utc)}])
+        if isinstance(exc, PipelineError):
+            raise
+        raise PipelineError(f"{source.target}: load failed, nothing committed: {message}") from exc
     for outcome, row in accepted:
         log.info("%s: loaded %s rows (version %d)", outcome.path, f"{outcome.rows:,}", row["version"])
     return count
