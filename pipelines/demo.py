@@ -2,8 +2,8 @@
 
 Starts the local PostgreSQL, seeds the production app and the SAP ERP stand-in, loads both into
 the local DuckDB warehouse through the Beam pipelines, loads the rock-quality lab's Avro files,
-applies the SQL models, simulates an hour of the mine's vibration sensors and replays it through
-the speed layer, and prints what landed where.
+replays a simulated shift of machinery-issue events, applies the SQL models, simulates an hour of
+the mine's vibration sensors and replays it through the speed layer, and prints what landed where.
 
     python -m pipelines.demo [--scale 100000]
 """
@@ -59,19 +59,34 @@ def run(argv: list[str] | None = None) -> None:
     print("\n== 5. the rock-quality lab's Avro files (local landing folder) and python -m pipelines.batch.rock_quality")
     _load_lab_files()
 
-    print("\n== 6. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
+    warehouse_url = stack.default_warehouse_url()
+    _fresh_speed_layer(warehouse_url)
+    print("\n== 6. machinery issues: a shift of the operators' app (simulated), replayed through "
+          "python -m pipelines.streaming.machine_issues")
+    from pipelines.simulate.machine_issues import write_replay as write_issues
+    from pipelines.streaming import machine_issues
+
+    replay = stack.home() / "replay" / "machine_issues.jsonl"
+    simulated = write_issues(str(replay), hours=12)
+    print(f"   simulated {simulated['messages']:,} messages into {replay} ({simulated['issues']} issues, "
+          f"{simulated['retries']} retries, {simulated['out_of_order']} out of order, "
+          f"{simulated['malformed']} malformed)")
+    summary = machine_issues.run(["--replay", str(replay), "--warehouse", warehouse_url])
+    print(f"   messages in {summary.received:,} = raw rows {summary.written:,} + dead letters "
+          f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
+    print(f"   critical issues opened -> ops.alerts: {simulated['critical_opened']}")
+
+    print("\n== 7. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
     from pipelines.models import apply_models
 
-    warehouse_url = stack.default_warehouse_url()
     for model in apply_models(warehouse_url):
         print(f"   {model}")
 
-    print("\n== 7. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
+    print("\n== 8. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
           "python -m pipelines.streaming.sensors")
     from pipelines.simulate.sensors import write_replay
     from pipelines.streaming import sensors
 
-    _fresh_speed_layer(warehouse_url)
     replay = stack.home() / "replay" / "sensors.jsonl"
     simulated = write_replay(str(replay), sensors=120, rate_hz=1, minutes=60)
     print(f"   simulated {simulated['messages']:,} messages into {replay} "
@@ -82,13 +97,14 @@ def run(argv: list[str] | None = None) -> None:
           f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
     print(f"   lake: {stack.default_lake_location()}/sensor_readings/dt=YYYY-MM-DD/hour=HH/*.parquet")
 
-    print(f"\n== 8. what landed where: {warehouse_url}")
+    print(f"\n== 9. what landed where: {warehouse_url}")
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'staging', 'marts', 'speed', 'ops') "
+        "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'raw_mobile', 'staging', 'marts', 'speed', "
+        "'ops') "
         "ORDER BY 1, 2")
     deleted = 0
     for schema, table, kind in tables:
@@ -143,7 +159,7 @@ def _load_lab_files() -> None:
 
 
 def _fresh_speed_layer(warehouse_url: str) -> None:
-    """The demo replays the same hour each time: start the lake and speed tables empty.
+    """The demo replays the same hours each time: start the lake and the streamed tables empty.
 
     (A replay is a stand-in for a subscription, which never delivers the same hour twice;
     replaying a file twice into the same lake appends it twice.)
@@ -158,7 +174,8 @@ def _fresh_speed_layer(warehouse_url: str) -> None:
     warehouse.ensure_ops()
     warehouse.query("DROP TABLE IF EXISTS speed.sensor_minute_metrics")
     warehouse.query("DROP TABLE IF EXISTS ops.dead_letter")
-    warehouse.query("DROP TABLE IF EXISTS ops.alerts")  # the demo's speed layer is its only writer so far
+    warehouse.query("DROP TABLE IF EXISTS ops.alerts")  # the demo's two streams are its only writers
+    warehouse.query("DROP TABLE IF EXISTS raw_mobile.machine_issue_events")
 
 
 def main(argv: list[str] | None = None) -> int:

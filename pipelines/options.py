@@ -32,6 +32,37 @@ def warehouse_url(options: PipelineOptions) -> str:
     return options.view_as(WarehouseOptions).warehouse or stack.default_warehouse_url()
 
 
+class RunOptions(PipelineOptions):
+    """``--run_id``: the id every row a run writes carries as ``_run_id`` (default: generated)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--run_id", default=None, help="run id (default: generated from the start time)")
+
+
+def run_id_option(options: PipelineOptions) -> str | None:
+    return options.view_as(RunOptions).run_id
+
+
+class MessageInputOptions(PipelineOptions):
+    """Where a streaming pipeline's messages come from, and where its alerts also go: shared by
+    every streaming pipeline (Beam registers each option once per process)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--input_subscription", default=None, help="projects/P/subscriptions/S")
+        parser.add_argument("--replay", default=None, help="replay file (DESIGN.md 4.4) instead of Pub/Sub")
+        parser.add_argument("--batch_size", type=int, default=None,
+                            help="messages per element (default: the pipeline's own)")
+        parser.add_argument("--alerts_topic", default=None,
+                            help="projects/P/topics/T: also publish each alert there (one message per alert)")
+        parser.add_argument("--id_attribute", default=None,
+                            help="Pub/Sub attribute holding a publisher-set unique id, for Dataflow to drop "
+                            "re-sends by it; only when every publisher sets it (Dataflow already drops "
+                            "redeliveries by message id; the pipeline's own de-duplication runs anyway)")
+        parser.add_argument("--dedup_shards", type=int, default=4, help="state keys of the de-duplication")
+
+
 class BatchLoadOptions(PipelineOptions):
     """Options of ``python -m pipelines.batch.<source>`` (see DESIGN.md 4.2).
 
@@ -69,7 +100,6 @@ class BatchLoadOptions(PipelineOptions):
                             help="Parquet compression of staged files (default: snappy on gs://, "
                             "none on a local disk, where compressing costs more than writing)")
         parser.add_argument("--catalogue", default=None, help="table catalogue name or YAML path")
-        parser.add_argument("--run_id", default=None, help="run id (default: generated)")
 
 
 def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:

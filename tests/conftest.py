@@ -111,3 +111,24 @@ def s3_client(s3_server, s3_env):
     import boto3
 
     return boto3.client("s3", endpoint_url=s3_server)
+
+
+class FakePublisher:
+    """A Pub/Sub ``PublisherClient`` that records what it is given: the simulators' topic path."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, bytes, dict]] = []
+
+    def publish(self, topic, data, **attributes):
+        self.sent.append((topic, data, attributes))
+
+        class Done:
+            def result(self):
+                return "id"
+
+        return Done()
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()

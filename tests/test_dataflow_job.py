@@ -58,7 +58,9 @@ def test_setup_py_packages_everything_a_worker_imports(tmp_path):
             "pipelines/local/production_schema.sql", "schemas/ops/dead_letter.json",
             "schemas/streaming/sensor_reading.json", "schemas/speed/sensor_minute_metrics.json",
             "pipelines/streaming/sensors.py", "pipelines/batch/rock_quality.py", "pipelines/sources/avro.py",
-            "schemas/vendor/rock_quality_sample.v1.avsc", "schemas/ops/loaded_files.json"} <= names
+            "schemas/vendor/rock_quality_sample.v1.avsc", "schemas/ops/loaded_files.json",
+            "pipelines/streaming/machine_issues.py", "pipelines/streaming/runner.py",
+            "schemas/raw_mobile/machine_issue_events.json", "schemas/streaming/machine_issue_event.json"} <= names
 
 
 def test_dataflow_runner_builds_a_valid_streaming_job(tmp_path, minera_home):

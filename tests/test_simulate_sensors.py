@@ -90,22 +90,7 @@ def test_every_simulated_message_is_accounted_for(tmp_path):
     assert len(others) <= 3, others
 
 
-class FakePublisher:
-    def __init__(self):
-        self.sent = []
-
-    def publish(self, topic, data, **attributes):
-        self.sent.append((topic, data, attributes))
-
-        class Done:
-            def result(self):
-                return "id"
-
-        return Done()
-
-
-def test_publishes_the_same_messages_to_a_topic(tmp_path):
-    publisher = FakePublisher()
+def test_publishes_the_same_messages_to_a_topic(tmp_path, publisher):
     summary = sim.publish(publisher, "projects/p/topics/sensor-readings", sensors=3, rate_hz=1, minutes=2)
     assert len(publisher.sent) == summary["messages"]
     topic, data, attributes = publisher.sent[0]

@@ -313,5 +313,6 @@ def test_each_alert_becomes_one_pubsub_message_with_filterable_attributes(monkey
         "alert_id": "streaming.sensors:ppv_limit_curve:VIB-N1-004:20261122T1015", "pipeline": "streaming.sensors",
         "rule": "ppv_limit_curve", "sensor_id": "VIB-N1-004", "zone": "north-pit-1",
         "event_time": "2026-11-22T10:15:00.000000Z", "measured_value": 45.0, "limit_value": 24.25,
-        "unit": "mm/s", "details": "over the limit", "raised_at": "2026-11-22T10:17:01.250000Z"}
+        "unit": "mm/s", "details": "over the limit", "raised_at": "2026-11-22T10:17:01.250000Z",
+        "machine_id": None, "issue_id": None}  # a machinery alert's columns, empty on a sensor alert
     assert json.loads(messages[1][1])["measured_value"] is None  # NaN is not JSON

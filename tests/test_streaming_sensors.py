@@ -264,10 +264,11 @@ def test_a_failed_warehouse_append_fails_the_bundle(tmp_path):
     from pipelines.streaming.messages import DeadLetter
     from pipelines.streaming.sinks import AppendToDuckDBFn
 
-    fn = AppendToDuckDBFn(str(tmp_path / "missing-folder" / "w.duckdb"), "ops.dead_letter", "ops/dead_letter.json")
+    (tmp_path / "not-a-database.duckdb").mkdir()  # a folder where the database file should be
+    fn = AppendToDuckDBFn(str(tmp_path / "not-a-database.duckdb"), "ops.dead_letter", "ops/dead_letter.json")
     fn.setup()
     fn.start_bundle()
     fn.process(DeadLetter("streaming.sensors", T0, "m-1", iso(T0), "{}", b"\xff", "payload is not UTF-8"))
-    with pytest.raises(Exception, match="missing-folder"):
+    with pytest.raises(Exception, match="not-a-database"):
         fn.finish_bundle()  # the append runs on a thread; its failure still reaches the bundle
     fn.teardown()

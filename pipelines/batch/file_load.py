@@ -38,7 +38,7 @@ from apache_beam.runners.runner import PipelineState
 from pipelines.batch import staging
 from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log, new_run_id, write_dry_run_job
 from pipelines.errors import PartialFailure, PipelineError, SourceError, one_line
-from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
+from pipelines.options import apply_runner_defaults, run_id_option, staging_location, warehouse_url
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.avro import IncompatibleSchema, SchemaChange, evolve, table_schema, to_arrow
 from pipelines.sources.base import Window
@@ -412,7 +412,7 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
     warehouse.ensure_ops()
     pattern = _absolute(opts.input or source.default_input())
     started_at = datetime.now(timezone.utc)
-    run_id = options.view_as(BatchLoadOptions).run_id or new_run_id(started_at)
+    run_id = run_id_option(options) or new_run_id(started_at)
     prefix = staging.join(stage_root, run_id, source.dataset, source.table)
     quarantine = _quarantine_root(opts, stage_root)
 

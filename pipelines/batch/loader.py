@@ -39,7 +39,7 @@ from pipelines.batch import staging
 from pipelines.batch.transforms import ExtractToStaging
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
-from pipelines.options import BatchLoadOptions, apply_runner_defaults, staging_location, warehouse_url
+from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
 from pipelines.schema import arrow_schema, with_warehouse_names
 from pipelines.sources.base import Partition, SourceTable, Window, dats
 from pipelines.warehouse import Warehouse, open_warehouse
@@ -183,7 +183,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
         raise ConfigError("no tables to load: pass --tables or list them in the catalogue")
     lag = timedelta(seconds=opts.lag_seconds if opts.lag_seconds is not None else catalogue.lag_seconds)
     started_at = datetime.now(timezone.utc)
-    run_id = opts.run_id or new_run_id(started_at)
+    run_id = run_id_option(options) or new_run_id(started_at)
     run_prefix = staging.join(stage_root, run_id)
     client = source.client(options) if source.client else None
     if client is not None and not catalogue.client_column:

@@ -21,8 +21,14 @@ ALERT_SCHEMA = pa.schema([
     ("alert_id", pa.string()), ("pipeline", pa.string()), ("rule", pa.string()), ("sensor_id", pa.string()),
     ("zone", pa.string()), ("event_time", pa.timestamp("us", tz="UTC")), ("measured_value", pa.float64()),
     ("limit_value", pa.float64()), ("unit", pa.string()), ("details", pa.string()),
-    ("raised_at", pa.timestamp("us", tz="UTC")),
+    ("raised_at", pa.timestamp("us", tz="UTC")), ("machine_id", pa.string()), ("issue_id", pa.string()),
 ])
+
+
+def alerts_table(columns: dict) -> pa.Table:
+    """An ``ops.alerts`` table from the columns a rule fills; the others (another rule's) are null."""
+    rows = len(next(iter(columns.values())))
+    return pa.table({f.name: columns.get(f.name, pa.nulls(rows, f.type)) for f in ALERT_SCHEMA}, schema=ALERT_SCHEMA)
 
 
 def load_curve(path: str | None = None) -> np.ndarray:
@@ -51,7 +57,7 @@ def ppv_limit_alerts(metrics: pa.Table, curve: np.ndarray, pipeline: str) -> pa.
     starts = hits["window_start"].to_pylist()
     sensors = hits["sensor_id"].to_pylist()
     now = datetime.now(timezone.utc)
-    return pa.table({
+    return alerts_table({
         "alert_id": [f"{pipeline}:ppv_limit_curve:{s}:{t:%Y%m%dT%H%M}" for s, t in zip(sensors, starts, strict=True)],
         "pipeline": [pipeline] * hits.num_rows,
         "rule": ["ppv_limit_curve"] * hits.num_rows,
@@ -65,7 +71,7 @@ def ppv_limit_alerts(metrics: pa.Table, curve: np.ndarray, pipeline: str) -> pa.
                     for p, f, lim in zip(hits["max_ppv_mm_s"].to_pylist(), hits["dominant_frequency_hz"].to_pylist(),
                                          hit_limits, strict=True)],
         "raised_at": pa.array([now] * hits.num_rows, pa.timestamp("us", tz="UTC")),
-    }, schema=ALERT_SCHEMA)
+    })
 
 
 def silent_sensor_alerts(readings: pa.Table, silent_after: timedelta, pipeline: str) -> pa.Table:

@@ -263,6 +263,12 @@ def _rule_violations(rule: dict, column: pa.Array, bad: dict[int, str]) -> None:
     if "enum" in rule:
         checks.append((pc.invert(pc.is_in(column, pa.array(rule["enum"]))),
                        f"{name} is not one of {', '.join(rule['enum'])}"))
+    if "pattern" in rule:  # a full match, e.g. a uuid or a fleet number
+        checks.append((pc.invert(pc.match_substring_regex(column, rule["pattern"])),
+                       f"{name} {{value!r}} is not {rule.get('pattern_says', 'in the expected form')}"))
+    if "max_length" in rule:
+        checks.append((pc.greater(pc.utf8_length(column), rule["max_length"]),
+                       f"{name} is longer than {rule['max_length']} characters"))
     if rule["type"] in ("FLOAT64", "INT64"):
         checks.append((pc.invert(pc.is_finite(pc.cast(column, pa.float64()))), f"{name} is not a finite number"))
         if "min" in rule:
@@ -274,6 +280,9 @@ def _rule_violations(rule: dict, column: pa.Array, bad: dict[int, str]) -> None:
         if pc.any(mask).as_py():
             for i in pc.indices_nonzero(mask).to_pylist():
                 value = column[i].as_py()
+                if "{value!r}" in reason:
+                    bad.setdefault(i, reason.format(value=value if len(str(value)) <= 60 else f"{value[:57]}..."))
+                    continue
                 bad.setdefault(i, reason.replace(" is below", f" {value} is below").replace(
                     " is above", f" {value} is above") if value is not None else reason)
 
@@ -338,7 +347,7 @@ def validate_batch(spec: MessageSpec, pipeline: str, batch: pa.Table, late_after
     for i, data in enumerate(datas):
         try:
             records.append(decode(data))
-        except (msgspec.MsgspecError, TypeError):
+        except (msgspec.MsgspecError, TypeError, UnicodeDecodeError):  # bad UTF-8 inside a string
             records.append(_BLANK)
             slow[i] = {} if i in bad else _payload_or_reason(data, i, bad)
     columns = []
@@ -353,6 +362,9 @@ def validate_batch(spec: MessageSpec, pipeline: str, batch: pa.Table, late_after
     columns.append(batch["message_id"].combine_chunks())
     columns.append(_column({"name": "publish_time", "type": "TIMESTAMP"}, batch["publish_time"].to_pylist(), bad))
     table = pa.Table.from_arrays(columns, schema=spec.arrow_schema)
+    for rule in spec.fields:
+        if "max_ahead_of_publish_s" in rule:
+            _ahead_rows(table, rule["name"], rule["max_ahead_of_publish_s"], bad)
     if late_after is not None:
         _late_rows(table, time_field, late_after, bad)
     if not bad:
@@ -360,6 +372,19 @@ def validate_batch(spec: MessageSpec, pipeline: str, batch: pa.Table, late_after
     keep = np.ones(batch.num_rows, dtype=bool)
     keep[list(bad)] = False
     return table.filter(keep), dead_letters(pipeline, batch, bad)
+
+
+def _ahead_rows(table: pa.Table, time_field: str, allowed_s: float, bad: dict[int, str]) -> None:
+    """An event time further ahead of its publish time than ``allowed_s``: a device clock that is
+    wrong, an impossible value (the message cannot have been published before it happened)."""
+    ahead = pc.subtract(table[time_field], table["publish_time"])
+    wrong = pc.fill_null(pc.greater(ahead, pa.scalar(timedelta(seconds=allowed_s), pa.duration("us"))), False)
+    if not pc.any(wrong).as_py():
+        return
+    for i in pc.indices_nonzero(wrong).to_pylist():
+        seconds = ahead[i].as_py().total_seconds()
+        bad.setdefault(i, f"{time_field} is {seconds:.0f}s after its publish time (a wrong device clock?), "
+                          f"allowed {allowed_s:.0f}s")
 
 
 def _late_rows(table: pa.Table, time_field: str, late_after: timedelta, bad: dict[int, str]) -> None:

@@ -41,10 +41,11 @@ TABLE_LAYOUT: dict[str, tuple[str, list[str]]] = {
     "speed.sensor_minute_metrics": ("window_start", ["sensor_id"]),
     "ops.alerts": ("event_time", ["sensor_id", "rule"]),
     "ops.dead_letter": ("received_at", ["pipeline"]),
+    "raw_mobile.machine_issue_events": ("event_time", ["machine_id"]),
 }
 
 #: Pub/Sub attributes of an alert message (the subscriber's filters), from the alert's columns.
-ALERT_ATTRIBUTES = ("rule", "sensor_id", "zone", "alert_id")
+ALERT_ATTRIBUTES = ("rule", "sensor_id", "zone", "machine_id", "alert_id")
 
 
 class WriteToWarehouse(beam.PTransform):
@@ -74,6 +75,17 @@ class WriteToWarehouse(beam.PTransform):
             return (result.failed_rows_with_errors
                     | "LogFailedRows" >> beam.ParDo(LogFailedRowsFn(config["table"])))
         raise ValueError(f"no streaming sink for warehouse {self.warehouse!r}")
+
+
+def write_alerts_and_dead_letters(warehouse: str, alerts, alerts_topic: str | None, dead_letters: dict) -> None:
+    """The ends every streaming pipeline shares: alert tables to ``ops.alerts`` (and the topic),
+    and each source of dead letters to ``ops.dead_letter`` by its own writer (``Write<step>``):
+    no Flatten, so each writes where its letters are made and nothing waits in a buffer."""
+    _ = alerts | "WriteAlerts" >> WriteToWarehouse(warehouse, "ops.alerts", "ops/alerts.json")
+    if alerts_topic:
+        _ = alerts | "PublishAlerts" >> PublishAlerts(alerts_topic)
+    for step, letters in dead_letters.items():
+        _ = letters | f"Write{step}" >> WriteToWarehouse(warehouse, "ops.dead_letter", "ops/dead_letter.json")
 
 
 def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict[str, Any]:
@@ -188,8 +200,8 @@ class LogFailedRowsFn(beam.DoFn):
 class PublishAlerts(beam.PTransform):
     """Alert tables -> one Pub/Sub message per alert on ``topic`` (``projects/P/topics/T``).
 
-    Data is the alert row as JSON (RFC 3339 times); attributes ``rule``, ``sensor_id``, ``zone``
-    and ``alert_id`` (when set) let subscribers filter without parsing the data.
+    Data is the alert row as JSON (RFC 3339 times); attributes ``rule``, ``sensor_id``, ``zone``,
+    ``machine_id`` and ``alert_id`` (when set) let subscribers filter without parsing the data.
     """
 
     def __init__(self, topic: str):
@@ -221,7 +233,9 @@ def writer_lock(path: str) -> Iterator[None]:
     """DuckDB takes one writer process at a time: the local runner's threads *and* worker
     processes queue on a lock file next to the database (``flock`` is per open file)."""
     import fcntl
+    import os
 
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # a fresh local home
     with open(f"{path}.writer.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -295,15 +309,17 @@ class AppendToDuckDBFn(beam.DoFn):
     def _append(self, batch: pa.Table) -> None:
         import duckdb
 
-        from pipelines.warehouse.duckdb_warehouse import create_table_sql
+        from pipelines.warehouse.duckdb_warehouse import add_missing_columns, create_table_sql
 
         names = ", ".join(f'"{c.name}"' for c in self.schema.columns)
+        dataset, table = self.table.split(".")
         with writer_lock(self.path):
             con = duckdb.connect(self.path)
             try:
                 con.execute("SET TimeZone = 'UTC'")
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {self.table.split('.')[0]}")
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
                 con.execute(create_table_sql(self.table, self.schema))
+                add_missing_columns(con, dataset, table, self.schema)  # e.g. ops.alerts gained machine_id
                 con.register("incoming", batch)
                 con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM incoming")
             finally:

@@ -51,6 +51,19 @@ def deleted_keys_sql(target: str, deleted: str, key: tuple[str, ...], files: str
             f"AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)")
 
 
+def add_missing_columns(con, dataset: str, table: str, schema: TableSchema) -> None:
+    """Columns the table gained in its schema since it was made are added (older rows read NULL)."""
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [dataset, table],
+    ).fetchall()}
+    for column in schema.all_columns:
+        if column.name not in existing:
+            log.info("%s.%s: new column %s %s", dataset, table, column.name, duckdb_type(column))
+            con.execute(f"ALTER TABLE {quote_ident(dataset)}.{quote_ident(table)} "
+                        f"ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")
+
+
 def _window_literal_type(column_type: str) -> str:
     return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT",
             "STRING": "VARCHAR"}[column_type]  # STRING: SAP dates, 'YYYYMMDD'
@@ -259,12 +272,4 @@ class DuckDBWarehouse(Warehouse):
 
     @staticmethod
     def _add_new_columns(con, request: LoadRequest, target: str, schema: TableSchema) -> None:
-        """Columns the source gained since the last load are added (older rows read NULL)."""
-        existing = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [request.dataset, request.table],
-        ).fetchall()}
-        for column in schema.all_columns:
-            if column.name not in existing:
-                log.info("%s: new column %s %s", request.target, column.name, duckdb_type(column))
-                con.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")
+        add_missing_columns(con, request.dataset, request.table, schema)

@@ -1,0 +1,133 @@
+"""Running a streaming pipeline, the same way for each: input checks, the run, its counts, a dry run.
+
+Locally a replay file runs to its end and the counts come back as a :class:`RunSummary`; on
+Dataflow a streaming job is submitted and runs until drained; ``--dry_run=True`` builds the
+job, describes it (``--dataflow_job_file``) and submits nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, StandardOptions, TestOptions
+
+from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log
+from pipelines.errors import ConfigError, PipelineError
+from pipelines.options import MessageInputOptions, apply_runner_defaults, warehouse_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What a finished run counted. Every message ends in exactly one place: written (the lake or
+    a raw table), ``ops.dead_letter``, or dropped as a repeat of one already written."""
+
+    received: int
+    written: int
+    dead_letters: int
+    duplicates_dropped: int
+
+    @property
+    def lake_rows(self) -> int:  # the sensor pipeline writes to the lake
+        return self.written
+
+    @property
+    def balanced(self) -> bool:
+        return self.received == self.written + self.dead_letters + self.duplicates_dropped
+
+
+def counter(result, name: str) -> int:
+    from apache_beam.metrics.metric import MetricsFilter
+
+    found = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+    return sum(c.committed if c.committed is not None else c.attempted for c in found)
+
+
+def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, PipelineOptions, str], None],
+                  written_counter: str, written_label: str) -> RunSummary | None:
+    """Check the input options, build with ``build(pipeline, options, warehouse_url)``, run.
+
+    Returns the counts of a local run; None for a dry run or a job submitted to Dataflow.
+    """
+    argv = list(argv or [])
+    options = PipelineOptions(argv)
+    source = options.view_as(MessageInputOptions)
+    if bool(source.replay) == bool(source.input_subscription):
+        raise ConfigError("give exactly one of --replay FILE or --input_subscription projects/P/subscriptions/S")
+    if source.replay and not os.path.isfile(source.replay):
+        raise ConfigError(f"--replay {source.replay}: no such file")
+    apply_runner_defaults(options, argv)
+    pipeline = beam.Pipeline(options=options)
+    build(pipeline, options, warehouse_url(options))
+    standard = options.view_as(StandardOptions)
+    try:
+        with beam_stderr_to_debug_log():
+            result = pipeline.run()
+            if options.view_as(TestOptions).dry_run:
+                return report_dry_run(options, result)
+            if standard.streaming and standard.runner == "DataflowRunner":
+                # a streaming job runs until it is drained or cancelled: the launcher's work is done
+                log.info("streaming job %s submitted to Dataflow", result.job_id())
+                return None
+            result.wait_until_finish()
+    except (KeyboardInterrupt, PipelineError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a worker's failure arrives as pages of traceback
+        raise PipelineError(f"pipeline failed: {beam_error(exc)}") from exc
+    summary = RunSummary(counter(result, "received"), counter(result, written_counter),
+                         counter(result, "dead_letters"), counter(result, "duplicates_dropped"))
+    log.info("messages in %s = %s %s + dead letters %s + duplicates dropped %s (%s)", f"{summary.received:,}",
+             written_label, f"{summary.written:,}", f"{summary.dead_letters:,}", f"{summary.duplicates_dropped:,}",
+             "balanced" if summary.balanced else "NOT BALANCED")
+    return summary
+
+
+def report_dry_run(options: PipelineOptions, result) -> None:
+    """``--dry_run=True``: the job was built and validated, not submitted; there are no counts.
+
+    With ``--dataflow_job_file PATH`` the job is described there (see ``describe_dataflow_job``),
+    plus ``steps``: each step's display data and Pub/Sub payload, i.e. the subscription, topic and
+    BigQuery write configuration a reviewer (or test) checks.
+    """
+    from pipelines.batch.loader import describe_dataflow_job
+
+    job = getattr(result, "job", None)
+    job_file = options.view_as(DebugOptions).dataflow_job_file
+    if job is not None and job_file:
+        with open(job_file, "w") as out:
+            json.dump(describe_dataflow_job(job) | {"steps": describe_steps(job.proto_pipeline)}, out,
+                      indent=2, default=str)
+    log.info("dry run: job built%s; nothing submitted", f", written to {job_file}" if job_file else "")
+    return None
+
+
+def describe_steps(proto_pipeline) -> dict[str, dict]:
+    """Per transform name: URN, labelled display data, and the decoded payload of Pub/Sub reads/writes."""
+    from apache_beam.portability.api import beam_runner_api_pb2 as api
+    from google.protobuf import json_format
+
+    payloads = {"beam:transform:pubsub_read:v1": api.PubSubReadPayload,
+                "beam:transform:pubsub_write:v1": api.PubSubWritePayload}
+    steps = {}
+    for transform in proto_pipeline.components.transforms.values():
+        display = {}
+        for item in transform.display_data:
+            if item.urn == "beam:display_data:labelled:v1":
+                labelled = api.LabelledPayload.FromString(item.payload)
+                kind = labelled.WhichOneof("value")
+                display[labelled.key] = getattr(labelled, kind) if kind else None
+        step: dict = {"urn": transform.spec.urn}
+        if display:
+            step["display_data"] = display
+        if transform.spec.urn in payloads:
+            step["payload"] = json_format.MessageToDict(payloads[transform.spec.urn].FromString(transform.spec.payload),
+                                                        preserving_proto_field_name=True)
+        if len(step) > 1:
+            steps[transform.unique_name] = step
+    return dict(sorted(steps.items()))
