@@ -914,3 +914,14 @@ def test_loaded_files_reads_the_manifest_of_one_target():
                                   "'raw_vendor.rock_quality_samples' ORDER BY loaded_at, path")
     with pytest.raises(ValueError, match="bad target table"):
         warehouse(client).loaded_files("raw_vendor.x' OR '1'='1")
+
+
+def test_commit_script_of_a_file_full_refresh_replaces_rows_and_manifest():
+    request = file_request(append=False, window=Window(None, None, None, full_refresh=True), replaces_manifest=True)
+    sql, params = bqw.commit_script(request, PROJECT)
+    statements = sql.split(";\n")
+    assert statements[1] == (f"DELETE FROM `{PROJECT}`.`ops`.`loaded_files` WHERE `target_table` = @target_table")
+    assert f"DELETE FROM `{PROJECT}`.`raw_vendor`.`rock_quality_samples` WHERE TRUE" in statements
+    assert not any(s.startswith("ASSERT NOT EXISTS") for s in statements)  # no race guard: it replaces
+    assert statements[-3].startswith(f"INSERT INTO `{PROJECT}`.`ops`.`loaded_files`")
+    assert [p.name for p in params].count("target_table") == 1 and "content_hashes" not in [p.name for p in params]

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import pytest
 
 from pipelines.batch import rock_quality
 from pipelines.batch.file_load import FilesRejected
-from pipelines.errors import PipelineError, SourceError
+from pipelines.errors import ConfigError, PipelineError, SourceError
 from pipelines.simulate import rock_quality as lab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,3 +325,31 @@ def test_a_missing_bucket_is_one_line_error_naming_it(s3_server, s3_env, tmp_pat
                                           r"s3://no-such-lab-bucket at http://127\.0\.0\.1:\d+ answered NoSuchBucket"):
         rock_quality.run(["--input", "s3://no-such-lab-bucket/rq/**.avro", "--s3_endpoint_url", s3_server,
                           "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging")])
+
+
+def test_full_refresh_rebuilds_the_table_and_its_manifest_from_the_files_there_now(landing, warehouse_url,
+                                                                                    tmp_path):
+    generated = lab.generate(landing, files=3, samples=10)
+    load(landing, warehouse_url, tmp_path)
+    gone = generated[0].path
+    gone.unlink()  # the lab withdrew a file: only a full refresh forgets its rows
+    load(landing, warehouse_url, tmp_path, "--full_refresh")
+    assert count(warehouse_url) == 20
+    assert rows(warehouse_url, f"SELECT count(*) FROM {TABLE} WHERE _source_file = '{gone}'") == [(0,)]
+    assert rows(warehouse_url, "SELECT count(*), min(version), max(version), count(DISTINCT run_id) "
+                               "FROM ops.loaded_files") == [(2, 1, 1, 1)]
+    load(landing, warehouse_url, tmp_path)  # and the next ordinary run finds everything loaded
+    assert count(warehouse_url) == 20
+
+
+def test_start_and_end_pick_files_by_modification_time(landing, warehouse_url, tmp_path):
+    generated = lab.generate(landing, files=3, samples=10)
+    for day, g in enumerate(generated, start=1):
+        stamp = datetime(2026, 11, day, 12, tzinfo=timezone.utc).timestamp()
+        os.utime(g.path, (stamp, stamp))
+    load(landing, warehouse_url, tmp_path, "--start", "2026-11-02", "--end", "2026-11-03T00:00:00Z")
+    assert rows(warehouse_url, "SELECT path FROM ops.loaded_files") == [(str(generated[1].path),)]
+    with pytest.raises(ConfigError, match="bad --start 'last week'"):
+        load(landing, warehouse_url, tmp_path, "--start", "last week")
+    with pytest.raises(SourceError, match=r"modified in \[2027-01-01"):
+        load(landing, warehouse_url, tmp_path, "--start", "2027-01-01")

@@ -37,8 +37,8 @@ from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
 from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log, new_run_id, write_dry_run_job
-from pipelines.errors import PartialFailure, PipelineError, SourceError, one_line
-from pipelines.options import apply_runner_defaults, run_id_option, staging_location, warehouse_url
+from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
+from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.avro import IncompatibleSchema, SchemaChange, evolve, table_schema, to_arrow
 from pipelines.sources.base import Window
@@ -179,6 +179,26 @@ def list_files(pattern: str) -> list[LandedFile]:
                         if m.last_updated_in_seconds else None)
              for m in matched if not m.path.endswith("/") and not _hidden(m.path)]
     return sorted(found, key=lambda f: f.path)
+
+
+def _instant(value: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"bad {option} {value!r}: expected an ISO 8601 time, e.g. 2026-11-22T00:00:00Z") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def modified_between(found: list[LandedFile], start: str | None, end: str | None) -> list[LandedFile]:
+    """``--start``/``--end`` for files: those last modified in [start, end), e.g. to reload a week."""
+    if not start and not end:
+        return found
+    low = _instant(start, "--start") if start else None
+    high = _instant(end, "--end") if end else None
+    if low and high and low >= high:
+        raise ConfigError(f"--start {start} is not before --end {end}")
+    return [f for f in found if f.modified_at is not None and (low is None or f.modified_at >= low)
+            and (high is None or f.modified_at < high)]
 
 
 def read_header(landed: LandedFile) -> dict | Rejection:
@@ -416,11 +436,16 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
     prefix = staging.join(stage_root, run_id, source.dataset, source.table)
     quarantine = _quarantine_root(opts, stage_root)
 
+    batch = options.view_as(BatchLoadOptions)
     check_s3(pattern, options)
     found = list_files(pattern)
     if not found:
         raise SourceError(f"no files match {pattern}")
-    loaded = warehouse.loaded_files(source.target)
+    found = modified_between(found, batch.start, batch.end)
+    if not found:
+        raise SourceError(f"no files match {pattern} modified in [{batch.start or '-inf'}, {batch.end or 'now'})")
+    # a full refresh rebuilds the table from the files found now: nothing counts as loaded before
+    loaded = [] if batch.full_refresh else warehouse.loaded_files(source.target)
     try:
         current, _ = fold_schemas(row["file_schema"] for row in loaded)
     except IncompatibleSchema as exc:
@@ -456,8 +481,10 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
         return []
     accepted, skipped = _accept(outcomes, loaded, plan, started_at, run_id, source)
     rows = 0
-    if accepted or plan.schema is not None:
-        rows = _commit(warehouse, source, plan, accepted, run_id, started_at)
+    if batch.full_refresh and not accepted:
+        log.warning("%s: --full_refresh found no file to load; the table is left as it was", source.target)
+    elif accepted or plan.schema is not None:
+        rows = _commit(warehouse, source, plan, accepted, run_id, started_at, batch.full_refresh)
     rejected = _record_rejections(warehouse, source, plan, outcomes, quarantine, run_id, pattern)
     staging.delete_prefix(staging.join(stage_root, run_id))
     log.info("%s: %d file(s) loaded, %s rows; %d skipped (content already loaded), %d unchanged; %d rejected%s",
@@ -505,7 +532,9 @@ def _accept(outcomes: list[FileOutcome], loaded: list[dict], plan: Plan, started
 
 
 def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list[tuple[FileOutcome, dict]],
-            run_id: str, started_at: datetime) -> int:
+            run_id: str, started_at: datetime, full_refresh: bool = False) -> int:
+    """One transaction: the rows appended (a full refresh: replacing the table's rows and its
+    ``ops.loaded_files`` history), the files' manifest rows, the run's row."""
     schema = replace(plan.schema, columns=plan.schema.columns + FILE_COLUMNS)
     loaded_at = datetime.now(timezone.utc)
     rows = [{**row, "loaded_at": loaded_at} for _, row in accepted]
@@ -513,9 +542,10 @@ def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list
         pipeline=source.pipeline, run_id=run_id, source_table=source.target, dataset=source.dataset,
         table=source.table, schema=schema, files=tuple(o.staged for o, _ in accepted),
         rows_read=sum(o.rows for o, _ in accepted), bytes_staged=sum(o.staged_bytes for o, _ in accepted),
-        partitions=len(accepted), window=Window(None, None, None), new_watermark=None,
+        partitions=len(accepted), window=Window(None, None, None, full_refresh=full_refresh), new_watermark=None,
         started_at=started_at, loaded_at=loaded_at, partition_by=source.partition_by, cluster_by=source.cluster_by,
-        append=True, loaded_files=tuple(rows), schema_changes=tuple(plan.changes),
+        append=not full_refresh, loaded_files=tuple(rows), schema_changes=tuple(plan.changes),
+        replaces_manifest=full_refresh,
     )
     try:
         count = warehouse.load(request)

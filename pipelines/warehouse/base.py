@@ -51,6 +51,8 @@ class LoadRequest:
     append: bool = False
     loaded_files: tuple[dict, ...] = ()
     schema_changes: tuple = ()
+    # a file load's full refresh: the target's ops.loaded_files rows are replaced by this run's
+    replaces_manifest: bool = False
 
     @property
     def target(self) -> str:

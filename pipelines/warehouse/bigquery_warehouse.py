@@ -397,19 +397,24 @@ def commit_script(request: LoadRequest, project: str,
             bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
             bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
         ]
-    if request.loaded_files:
+    manifest = table_sql(project, OPS_DATASET, "loaded_files")
+    if request.replaces_manifest:  # a full refresh: this run's files are the whole history
+        statements[1:1] = [f"DELETE FROM {manifest} WHERE `target_table` = @target_table"]
+        params.append(bigquery.ScalarQueryParameter("target_table", "STRING", request.target))
+    elif request.loaded_files:
         statements[1:1] = [
-            f"ASSERT NOT EXISTS (SELECT 1 FROM {table_sql(project, OPS_DATASET, 'loaded_files')}\n"
+            f"ASSERT NOT EXISTS (SELECT 1 FROM {manifest}\n"
             "  WHERE `target_table` = @target_table AND `content_sha256` IN UNNEST(@content_hashes))\n"
             "  AS 'a file of this run was loaded meanwhile by another run; nothing committed'",
         ]
-        statements.append(insert_ops_sql(project, "loaded_files", "loaded_files"))
         params += [
             bigquery.ScalarQueryParameter("target_table", "STRING", request.target),
             bigquery.ArrayQueryParameter("content_hashes", "STRING",
                                          [f["content_sha256"] for f in request.loaded_files]),
-            ops_rows_parameter("loaded_files", "loaded_files", list(request.loaded_files)),
         ]
+    if request.loaded_files:
+        statements.append(insert_ops_sql(project, "loaded_files", "loaded_files"))
+        params.append(ops_rows_parameter("loaded_files", "loaded_files", list(request.loaded_files)))
     if request.tracks_deletes and request.schema.primary_key:
         before, during, delete_params = deletes_sql(request, project)
         statements = before + statements + during

@@ -193,7 +193,9 @@ class DuckDBWarehouse(Warehouse):
         con.execute(create_table_sql(target, schema))
         self._add_new_columns(con, request, target, schema)
         self._apply_schema_changes(con, request, target)
-        if request.loaded_files:
+        if request.replaces_manifest:
+            con.execute(f"DELETE FROM {OPS_DATASET}.loaded_files WHERE target_table = ?", [request.target])
+        elif request.loaded_files:
             self._refuse_loaded_twice(con, request)
 
         window = request.window
