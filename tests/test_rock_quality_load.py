@@ -353,3 +353,10 @@ def test_start_and_end_pick_files_by_modification_time(landing, warehouse_url, t
         load(landing, warehouse_url, tmp_path, "--start", "last week")
     with pytest.raises(SourceError, match=r"modified in \[2027-01-01"):
         load(landing, warehouse_url, tmp_path, "--start", "2027-01-01")
+
+
+def test_an_s3_secret_on_the_command_line_is_refused_without_echoing_it(tmp_path, warehouse_url):
+    with pytest.raises(ConfigError, match="AWS_SECRET_ACCESS_KEY in the environment") as refused:
+        rock_quality.run(["--input", "s3://andes-lab-exports/rq/**.avro", "--s3_access_key_id", "lab-reader",
+                          "--s3_secret_access_key", "hunter2-lab", "--warehouse", warehouse_url])
+    assert "hunter2" not in str(refused.value)

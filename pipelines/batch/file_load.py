@@ -422,6 +422,10 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
     argv = list(argv or [])
     options = PipelineOptions(argv)
     opts = options.view_as(FileLoadOptions)
+    if any(arg.startswith("--s3_secret_access_key") for arg in argv):
+        # DESIGN.md 4.2: secrets never travel in argv (a process list, a shell history, a Dataflow job)
+        raise ConfigError("--s3_secret_access_key puts a secret on the command line: set AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY in the environment instead")
     apply_runner_defaults(options, argv)
     FileSystems.set_options(options)  # s3:// endpoint and keys, for the launcher's own reads
     from pipelines.local import stack
