@@ -212,3 +212,28 @@ def test_dataflow_job_reads_pubsub_streams_into_bigquery_and_publishes_alerts(tm
     # (BigQuery IO's own insert-id reshuffle fires per element)
     grouping = [t for t in job["transforms"] if t.endswith("GroupByKey")]
     assert grouping and all("/WriteToBigQuery/_StreamToBigQuery/CommitInsertIds/" in t for t in grouping)
+
+
+def test_a_warehouse_that_fails_midway_stops_the_run_with_one_line_and_a_rerun_reads_each_event_once(tmp_path,
+                                                                                                  warehouse_url):
+    replay = Replay(tmp_path / "issues.jsonl")
+    for n in range(30):
+        replay.add(event(n, n, "HT-0042", "opened", "medium", T0 + timedelta(minutes=n)), T0 + timedelta(minutes=n))
+    path = replay.write()
+    broken = tmp_path / "folder.duckdb"
+    broken.mkdir()  # the warehouse cannot be opened: every append fails
+    result = subprocess.run([sys.executable, "-m", "pipelines.streaming.machine_issues", "--replay", path,
+                             "--warehouse", f"duckdb://{broken}"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: pipeline failed:") and "folder.duckdb" in last and "Traceback" not in last
+    # a replay that stopped halfway is run again: raw may hold an event twice, staging reads it once
+    run(path, warehouse_url, "--batch_size", "7")
+    run(path, warehouse_url, "--batch_size", "7")
+    from pipelines.models import apply_models
+
+    apply_models(warehouse_url, select="stg_mobile__machine_issues")
+    assert query(warehouse_url, "SELECT count(*) FROM raw_mobile.machine_issue_events") == [(60,)]
+    assert query(warehouse_url, "SELECT count(*), sum(events_count) FROM staging.stg_mobile__machine_issues") \
+        == [(30, 30)]
