@@ -26,7 +26,7 @@ import psycopg
 import pytest
 
 from pipelines.batch import production
-from pipelines.batch.loader import beam_error
+from pipelines.beam_runs import beam_error
 
 REPO = Path(__file__).resolve().parent.parent
 KEYS = {"shifts": "shift_id", "trucks": "truck_id", "truck_loads": "load_id", "drill_holes": "hole_id",

@@ -33,10 +33,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
-from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
-from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log, new_run_id, write_dry_run_job
+from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
 from pipelines.schema import Column, TableSchema
@@ -408,12 +407,7 @@ def _absolute(pattern: str) -> str:
 def _stage(options: PipelineOptions, candidates: list[tuple[int, LandedFile]], fn: StageFilesFn):
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | "StageLandedFiles" >> StageLandedFiles(candidates, fn)
-    with beam_stderr_to_debug_log():
-        result = pipeline.run()
-        state = result.wait_until_finish()
-    if state not in (PipelineState.DONE, None):
-        raise PipelineError(f"Beam pipeline ended in state {state}")
-    return result
+    return run_to_completion(pipeline)
 
 
 def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcome]:

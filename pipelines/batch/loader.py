@@ -11,15 +11,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
-import json
 import logging
-import re
-import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -27,16 +21,15 @@ from typing import Protocol
 import apache_beam as beam
 import pyarrow as pa
 from apache_beam.options.pipeline_options import (
-    DebugOptions,
     DirectOptions,
     PipelineOptions,
     StandardOptions,
     TestOptions,
 )
-from apache_beam.runners.runner import PipelineState
 
 from pipelines.batch import staging
 from pipelines.batch.transforms import ExtractToStaging
+from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
@@ -88,10 +81,6 @@ class TableOutcome:
     partitions: int
     seconds: float
     error: str | None = None
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
 def _parse_bound(value: str, column_type: str, option: str) -> str:
@@ -299,37 +288,7 @@ def _local_workers(options: PipelineOptions) -> int:
 def _extract(options: PipelineOptions, partitions: list[Partition], reader, compression: str):
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | "ExtractToStaging" >> ExtractToStaging(partitions, reader, compression)
-    with beam_stderr_to_debug_log():
-        result = pipeline.run()
-        state = result.wait_until_finish()
-    if state not in (PipelineState.DONE, None):
-        raise PipelineError(f"Beam pipeline ended in state {state}")
-    return result
-
-
-@contextlib.contextmanager
-def beam_stderr_to_debug_log():
-    """The local runner prints whole tracebacks of failed bundles to stderr; keep them in the
-    debug log, so a person sees the run's one-line error (``MINERA_LOG_LEVEL=DEBUG`` shows all)."""
-    if logging.getLogger().isEnabledFor(logging.DEBUG):
-        yield
-        return
-    captured = io.StringIO()
-    original = sys.stderr
-    sys.stderr = captured
-    try:
-        yield
-    except (KeyboardInterrupt, SystemExit):
-        # the runner's threads are still unwinding and printing: keep them off the terminal
-        raise
-    except BaseException:
-        sys.stderr = original
-        raise
-    else:
-        sys.stderr = original
-    finally:
-        if captured.getvalue():
-            log.debug("Beam wrote to stderr:\n%s", captured.getvalue())
+    return run_to_completion(pipeline)
 
 
 def _report_dry_run(options: PipelineOptions, result, plans: list[TablePlan]) -> list[TableOutcome]:
@@ -343,58 +302,6 @@ def _report_dry_run(options: PipelineOptions, result, plans: list[TablePlan]) ->
     log.info("dry run: %d partition(s) of %d table(s) planned, job built%s; nothing submitted or loaded",
              sum(len(p.partitions) for p in plans), len(plans), f", written to {job_file}" if job_file else "")
     return []
-
-
-def write_dry_run_job(options: PipelineOptions, result) -> str | None:
-    """Write the built Dataflow job's description to ``--dataflow_job_file``, if given; returns the path."""
-    job = getattr(result, "job", None)
-    job_file = options.view_as(DebugOptions).dataflow_job_file
-    if job is None or not job_file:
-        return None
-    with open(job_file, "w") as out:
-        json.dump(describe_dataflow_job(job), out, indent=2, default=str)
-    return job_file
-
-
-def describe_dataflow_job(job) -> dict:
-    """A JSON-able view of a Beam Dataflow ``apiclient.Job`` for review and tests."""
-    from google.protobuf import json_format
-
-    components = job.proto_pipeline.components
-    environments = []
-    for env in components.environments.values():
-        from apache_beam.portability.api import beam_runner_api_pb2
-
-        image = ""
-        if env.urn == "beam:env:docker:v1":
-            image = beam_runner_api_pb2.DockerPayload.FromString(env.payload).container_image
-        artifacts = [beam_runner_api_pb2.ArtifactStagingToRolePayload.FromString(d.role_payload).staged_name
-                     for d in env.dependencies]
-        environments.append({"urn": env.urn, "image": image, "artifacts": artifacts})
-    return {
-        "job": json.loads(json_format.MessageToJson(job.proto._pb)),
-        "transforms": sorted(t.unique_name for t in components.transforms.values()),
-        "environments": environments,
-        "options": job.options.get_all_options(drop_default=True),
-    }
-
-
-def beam_error(exc: BaseException) -> str:
-    """Beam wraps a worker's exception in pages of traceback: find the original message."""
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, PipelineError):
-            return one_line(seen)
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc)
-    for marker in ("SourceError: ", "PipelineError: ", "WarehouseError: "):
-        if marker in text:
-            return one_line(Exception(text.rsplit(marker, 1)[1]))
-    if text.lstrip().startswith("Traceback"):  # a worker's traceback as text: its last exception line says why
-        reasons = [line for line in text.splitlines() if re.match(r"[A-Za-z_][\w.]*: ", line)]
-        if reasons:
-            return one_line(Exception(reasons[-1]))
-    return f"{type(exc).__name__}: {one_line(exc)}"
 
 
 def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, run_id: str,

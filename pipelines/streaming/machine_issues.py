@@ -26,7 +26,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines import logs
-from pipelines.batch.loader import new_run_id
+from pipelines.beam_runs import new_run_id
 from pipelines.errors import exit_process, main_guard
 from pipelines.options import MessageInputOptions, run_id_option
 from pipelines.schema import LOADED_AT, RUN_ID

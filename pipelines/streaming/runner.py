@@ -7,16 +7,15 @@ job, describes it (``--dataflow_job_file``) and submits nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions, StandardOptions, TestOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
-from pipelines.batch.loader import beam_error, beam_stderr_to_debug_log
+from pipelines.beam_runs import beam_error, beam_stderr_to_debug_log, write_dry_run_job
 from pipelines.errors import ConfigError, PipelineError
 from pipelines.options import MessageInputOptions, apply_runner_defaults, warehouse_url
 
@@ -90,44 +89,7 @@ def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, Pipeli
 
 def report_dry_run(options: PipelineOptions, result) -> None:
     """``--dry_run=True``: the job was built and validated, not submitted; there are no counts.
-
-    With ``--dataflow_job_file PATH`` the job is described there (see ``describe_dataflow_job``),
-    plus ``steps``: each step's display data and Pub/Sub payload, i.e. the subscription, topic and
-    BigQuery write configuration a reviewer (or test) checks.
-    """
-    from pipelines.batch.loader import describe_dataflow_job
-
-    job = getattr(result, "job", None)
-    job_file = options.view_as(DebugOptions).dataflow_job_file
-    if job is not None and job_file:
-        with open(job_file, "w") as out:
-            json.dump(describe_dataflow_job(job) | {"steps": describe_steps(job.proto_pipeline)}, out,
-                      indent=2, default=str)
+    With ``--dataflow_job_file PATH`` the job and its steps are described there."""
+    job_file = write_dry_run_job(options, result, steps=True)
     log.info("dry run: job built%s; nothing submitted", f", written to {job_file}" if job_file else "")
     return None
-
-
-def describe_steps(proto_pipeline) -> dict[str, dict]:
-    """Per transform name: URN, labelled display data, and the decoded payload of Pub/Sub reads/writes."""
-    from apache_beam.portability.api import beam_runner_api_pb2 as api
-    from google.protobuf import json_format
-
-    payloads = {"beam:transform:pubsub_read:v1": api.PubSubReadPayload,
-                "beam:transform:pubsub_write:v1": api.PubSubWritePayload}
-    steps = {}
-    for transform in proto_pipeline.components.transforms.values():
-        display = {}
-        for item in transform.display_data:
-            if item.urn == "beam:display_data:labelled:v1":
-                labelled = api.LabelledPayload.FromString(item.payload)
-                kind = labelled.WhichOneof("value")
-                display[labelled.key] = getattr(labelled, kind) if kind else None
-        step: dict = {"urn": transform.spec.urn}
-        if display:
-            step["display_data"] = display
-        if transform.spec.urn in payloads:
-            step["payload"] = json_format.MessageToDict(payloads[transform.spec.urn].FromString(transform.spec.payload),
-                                                        preserving_proto_field_name=True)
-        if len(step) > 1:
-            steps[transform.unique_name] = step
-    return dict(sorted(steps.items()))
