@@ -23,6 +23,7 @@ from pipelines.streaming.transforms import (
     ValidateFn,
     WriteHourlyParquetFn,
     event_windows,
+    lake_file_tag,
 )
 
 
@@ -36,7 +37,8 @@ def main(replay: str, lake: str) -> int:
              | beam.ParDo(SplitByWindowFn(HOUR))
              | event_windows(HOUR, timedelta(hours=2), streaming=False)
              | beam.GroupByKey()
-             | beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"])))
+             | beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"],
+                                              lake_file_tag(replay, "bench"))))
     return 0
 
 

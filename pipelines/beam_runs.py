@@ -1,5 +1,6 @@
-"""Running Beam jobs the same way in every pipeline: run ids, a run to its end, Beam's noise kept in
-the debug log, a worker's failure as one line, and the Dataflow job a dry run built, described.
+"""Running Beam jobs the same way in every pipeline: the local runner, run ids, a run to its end,
+Beam's noise kept in the debug log, a worker's failure as one line, and the Dataflow job a dry run
+built, described.
 """
 
 from __future__ import annotations
@@ -15,11 +16,37 @@ from datetime import datetime
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import DebugOptions, PipelineOptions
+from apache_beam.portability import python_urns
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineState
 
 from pipelines.errors import PipelineError, one_line
 
 log = logging.getLogger(__name__)
+
+
+class LocalRunner(FnApiRunner):
+    """Beam's in-process runner (worker threads), its workers' output flushed between elements only.
+
+    Each worker thread of ``direct_running_mode=multi_threading`` sends a bundle's output over an
+    in-process data channel that a background thread also flushes every second (Beam's
+    ``data_buffer_time_limit_ms``), whether or not an element is half written. The runner decodes
+    every flushed chunk on its own into a GroupByKey's buffer, so the two halves of an element
+    whose encoding runs Python code (a pickled ``beam.Row``, e.g. in ``AnomalyDetection``'s
+    Reshuffle) are read as a silently truncated element and a broken one: ``Invalid
+    PaneInfoEncoding``, ``VarLong too long``, or garbage. The slower the run (a busy machine),
+    the more flushes fall inside an element. A negative limit turns the timed flush off: output
+    then goes out by size, at element boundaries, and at the end of each bundle, as in the SDK
+    harness on Dataflow (where the limit is 0 unless an experiment sets it).
+    """
+
+    def run_via_runner_api(self, pipeline_proto, options):
+        for environment in pipeline_proto.components.environments.values():
+            if environment.urn == python_urns.EMBEDDED_PYTHON_GRPC:
+                config = json.loads(environment.payload or b"{}")
+                config["data_buffer_time_limit_ms"] = -1  # Beam reads 0 as "the default, 1000 ms"
+                environment.payload = json.dumps(config).encode()
+        return super().run_via_runner_api(pipeline_proto, options)
 
 
 def new_run_id(now: datetime) -> str:

@@ -61,6 +61,8 @@ def main_guard(run: Callable[[list[str] | None], object], argv: list[str] | None
     try:
         run(argv)
     except PipelineError as exc:
+        # the cause's traceback, for MINERA_LOG_LEVEL=DEBUG; a person sees the one line below
+        log.debug("%s: %s", type(exc).__name__, one_line(exc), exc_info=True)
         print(f"error: {one_line(exc)}", file=stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -14,6 +14,8 @@ from apache_beam.options.pipeline_options import (
 )
 
 SETUP_PY = Path(__file__).resolve().parent.parent / "setup.py"
+#: The local stand-in for Dataflow: Beam's FnApiRunner with worker threads (see ``beam_runs.LocalRunner``).
+LOCAL_RUNNER = "pipelines.beam_runs.LocalRunner"
 
 
 class WarehouseOptions(PipelineOptions):
@@ -105,15 +107,16 @@ class BatchLoadOptions(PipelineOptions):
 def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:
     """Locally: the in-process FnApiRunner, one thread per core. On Dataflow: our setup.py.
 
-    Naming the local runner avoids Beam 2.77's DirectRunner trying to download Prism.
-    Threads, not processes: reads and Parquet writes run in C++ without the GIL, and
-    worker processes would each pay Beam's import time.
+    Naming the local runner avoids Beam 2.77's DirectRunner trying to download Prism; ``DirectRunner``
+    and ``FnApiRunner`` both mean :data:`LOCAL_RUNNER`, Beam's FnApiRunner without the timed flush
+    that splits elements on a busy machine. Threads, not processes: reads and Parquet writes run in
+    C++ without the GIL, and worker processes would each pay Beam's import time.
     """
     standard = options.view_as(StandardOptions)
     given = " ".join(argv)
-    if standard.runner in (None, "DirectRunner"):
-        standard.runner = "FnApiRunner"
-    if standard.runner == "FnApiRunner":
+    if standard.runner in (None, "DirectRunner", "FnApiRunner"):
+        standard.runner = LOCAL_RUNNER
+    if is_local_runner(options):
         direct = options.view_as(DirectOptions)
         if "--direct_num_workers" not in given:
             direct.direct_num_workers = os.cpu_count() or 1
@@ -123,6 +126,10 @@ def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:
         setup = options.view_as(SetupOptions)
         if not setup.setup_file and not setup.requirements_file and SETUP_PY.exists():
             setup.setup_file = str(SETUP_PY)
+
+
+def is_local_runner(options: PipelineOptions) -> bool:
+    return options.view_as(StandardOptions).runner == LOCAL_RUNNER
 
 
 def staging_location(options: PipelineOptions) -> str | None:

@@ -119,6 +119,34 @@ def test_replay_lands_every_message_exactly_once(replay, tmp_path):
     assert alerts == [("ppv_limit_curve", "VIB-N3-003", "north-pit-3", T0, 45.0, pytest.approx(24.25))]
 
 
+def test_a_replay_rerun_after_failing_midway_writes_each_reading_once(replay, tmp_path):
+    """Lake files are named by replay file, hour and pane: a rerun replaces what it wrote before."""
+    from pipelines.errors import PipelineError
+
+    path, _ = replay
+    lake, warehouse = tmp_path / "lake", tmp_path / "w.duckdb"
+    args = ["--replay", str(path), "--lake_location", str(lake), "--warehouse", f"duckdb://{warehouse}"]
+    blocked = lake / "sensor_readings/dt=2026-11-22/hour=11"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("not a folder: the 11:00 file cannot be written")
+    with pytest.raises(PipelineError, match="pipeline failed"):
+        sensors.run(args)
+    blocked.unlink()
+
+    def lake_rows() -> list[tuple]:
+        table = ds.dataset(lake / "sensor_readings", format="parquet", partitioning="hive").to_table()
+        return sorted(zip(table["sensor_id"].to_pylist(), table["event_time"].to_pylist(), strict=True))
+
+    first = sensors.run(args)
+    rows = lake_rows()
+    assert len(rows) == len(set(rows)) == first.lake_rows == 3 * 240 + 2
+    sensors.run(args)  # and once more, as `make demo` does when run twice
+    assert lake_rows() == rows
+    names = sorted(f.name for f in lake.glob("sensor_readings/*/*/*.parquet"))
+    assert len(names) == 3 and len({n.rsplit("-", 1)[0] for n in names}) == 1  # one tag, pane 0 per hour
+    assert all(n.startswith("replay-") and n.endswith("-00000.parquet") for n in names)
+
+
 def test_limit_curve_is_linear_between_points_and_flat_outside():
     import numpy as np
 

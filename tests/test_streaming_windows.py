@@ -60,12 +60,13 @@ def test_hour_boundary_and_late_pane_go_to_the_hour_they_belong_to(tmp_path):
              | beam.ParDo(SplitByWindowFn(HOUR))
              | event_windows(HOUR, LATENESS, streaming=True)
              | beam.GroupByKey()
-             | beam.ParDo(WriteHourlyParquetFn(str(lake), "sensor_readings", ["sensor_id", "event_time"])))
+             | beam.ParDo(WriteHourlyParquetFn(str(lake), "sensor_readings", ["sensor_id", "event_time"], "run-t1")))
 
     hour10 = sorted((lake / "sensor_readings/dt=2026-11-22/hour=10").glob("*.parquet"))
     hour11 = sorted((lake / "sensor_readings/dt=2026-11-22/hour=11").glob("*.parquet"))
-    assert len(hour10) == 2  # the on-time pane, then an extra file for the late pane
-    assert len(hour11) == 1
+    # the on-time pane, then an extra file for the late pane: named by pane, so a retry replaces
+    assert [f.name for f in hour10] == ["run-t1-00000.parquet", "run-t1-00001.parquet"]
+    assert [f.name for f in hour11] == ["run-t1-00000.parquet"]
     rows10 = sorted((r["sensor_id"], r["event_time"]) for f in hour10 for r in pq.read_table(f).to_pylist())
     assert rows10 == [("S1", T0 + timedelta(minutes=59, seconds=59, milliseconds=999)),
                       ("S2", T0 + timedelta(minutes=30))]

@@ -23,7 +23,6 @@ import pyarrow as pa
 from apache_beam.options.pipeline_options import (
     DirectOptions,
     PipelineOptions,
-    StandardOptions,
     TestOptions,
 )
 
@@ -32,7 +31,14 @@ from pipelines.batch.transforms import ExtractToStaging
 from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
-from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
+from pipelines.options import (
+    BatchLoadOptions,
+    apply_runner_defaults,
+    is_local_runner,
+    run_id_option,
+    staging_location,
+    warehouse_url,
+)
 from pipelines.schema import arrow_schema, with_warehouse_names
 from pipelines.sources.base import Partition, SourceTable, Window, dats
 from pipelines.warehouse import Warehouse, open_warehouse
@@ -280,7 +286,7 @@ def _plan_key_read(plan: TablePlan, snapshot: Snapshot, opts: BatchLoadOptions, 
 
 def _local_workers(options: PipelineOptions) -> int:
     """Threads of the local runner (partitions are dealt to them up front); 1 elsewhere."""
-    if options.view_as(StandardOptions).runner != "FnApiRunner":
+    if not is_local_runner(options):
         return 1
     return max(1, options.view_as(DirectOptions).direct_num_workers or 1)
 

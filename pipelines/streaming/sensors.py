@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.transforms import window
 
 from pipelines import logs
+from pipelines.beam_runs import new_run_id
 from pipelines.errors import exit_process, main_guard
-from pipelines.options import MessageInputOptions
+from pipelines.options import MessageInputOptions, run_id_option
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
 from pipelines.streaming.runner import RunSummary, run_streaming
 from pipelines.streaming.sinks import WriteToWarehouse, write_alerts_and_dead_letters
@@ -39,6 +40,7 @@ from pipelines.streaming.transforms import (
     ValidateFn,
     WriteHourlyParquetFn,
     event_windows,
+    lake_file_tag,
     minute_metrics,
 )
 
@@ -82,7 +84,9 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str,
              | "SplitByHour" >> beam.ParDo(SplitByWindowFn(HOUR))
              | "HourlyWindows" >> event_windows(HOUR, lateness, streaming)
              | "GroupHour" >> beam.GroupByKey())
-    _ = hours | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"]))
+    run_id = run_id_option(options) or new_run_id(datetime.now(timezone.utc))
+    _ = hours | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"],
+                                                               lake_file_tag(source.replay, run_id)))
     silent = (hours
               | "SilentSensors" >> beam.ParDo(SilentSensorsFn(timedelta(minutes=opts.silent_after_minutes), PIPELINE)))
 

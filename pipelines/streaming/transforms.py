@@ -6,8 +6,9 @@ Beam overhead is what makes naive streaming pipelines slow; here it is paid once
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import uuid
+import os
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -311,23 +312,27 @@ class DropRepeats(beam.PTransform):
 
 
 class WriteHourlyParquetFn(beam.DoFn):
-    """One Parquet file per hour window and pane: ``<lake>/<name>/dt=YYYY-MM-DD/hour=HH/<uuid>.parquet``.
+    """One Parquet file per hour window and pane: ``<lake>/<name>/dt=YYYY-MM-DD/hour=HH/<tag>-<pane>.parquet``.
 
-    Late panes add files to the hour they belong to; files are written under a temporary name
-    and renamed, so a reader never sees half a file. Rows are sorted by ``sort_keys`` within
-    row groups of ``rows_per_group``, written one at a time to bound memory.
+    Late panes add files to the hour they belong to. The name is deterministic (see
+    :func:`lake_file_tag`): a retried bundle, or a rerun of the same replay after a failure,
+    replaces the file it wrote before instead of adding a second copy of its rows. Files are
+    written under a temporary name and renamed, so a reader never sees half a file. Rows are
+    sorted by ``sort_keys`` within row groups of ``rows_per_group``, written one at a time to
+    bound memory.
     """
 
-    def __init__(self, lake_location: str, name: str, sort_keys: list[str], rows_per_group: int = 1 << 18):
+    def __init__(self, lake_location: str, name: str, sort_keys: list[str], file_tag: str,
+                 rows_per_group: int = 1 << 18):
         self.lake_location, self.name, self.sort_keys = lake_location.rstrip("/"), name, sort_keys
-        self.rows_per_group = rows_per_group
+        self.file_tag, self.rows_per_group = file_tag, rows_per_group
         self.rows = Metrics.counter("lake", "rows")
 
-    def process(self, element):
+    def process(self, element, pane=beam.DoFn.PaneInfoParam):
         start, tables = element
         hour = datetime.fromtimestamp(start, timezone.utc)
         folder = f"{self.lake_location}/{self.name}/dt={hour:%Y-%m-%d}/hour={hour:%H}"
-        path = f"{folder}/{uuid.uuid4().hex}.parquet"
+        path = f"{folder}/{self.file_tag}-{pane.index if pane is not None else 0:05d}.parquet"
         rows = write_parquet_atomically(self._row_groups(tables), path)
         self.rows.inc(rows)
         yield path
@@ -347,6 +352,19 @@ class WriteHourlyParquetFn(beam.DoFn):
 
     def _sorted(self, tables: list[pa.Table]) -> pa.Table:
         return pa.concat_tables(tables).sort_by([(k, "ascending") for k in self.sort_keys])
+
+
+def lake_file_tag(replay: str | None, run_id: str) -> str:
+    """How a pipeline's lake files are named, so that writing a pane again replaces its file.
+
+    A replay file is named by its path: rerunning it (after a failure, or after removing a bad
+    line) rewrites the same hours under the same names. A subscription is named by the run (the
+    job's launch): Pub/Sub does not deliver acknowledged messages again, and a new job counts its
+    panes from 0 again, so it must not replace the files of the job before it.
+    """
+    if replay:
+        return "replay-" + hashlib.sha256(os.path.abspath(replay).encode()).hexdigest()[:16]
+    return f"run-{run_id}"
 
 
 def write_parquet_atomically(tables, path: str) -> int:
@@ -369,8 +387,6 @@ def write_parquet_atomically(tables, path: str) -> int:
     if "://" in path:
         with FileSystems.create(path) as out:  # GCS objects appear whole when the upload completes
             return write(out)
-    import os
-
     os.makedirs(os.path.dirname(path), exist_ok=True)
     rows = write(path + ".tmp")
     os.replace(path + ".tmp", path)
