@@ -302,7 +302,7 @@ def plan_files(found: list[LandedFile], loaded: list[dict], current: TableSchema
         row = by_path.get(landed.path)
         if row is not None and row.get("size_bytes") == landed.size and row.get("modified_at") == landed.modified_at:
             plan.unchanged.append(landed)
-        elif settled_before and landed.modified_at is not None and landed.modified_at > settled_before:
+        elif settled_before is not None and landed.modified_at is not None and landed.modified_at > settled_before:
             plan.unsettled.append(landed)
         else:
             todo.append(landed)
