@@ -30,7 +30,12 @@ setuptools.setup(
         "numpy>=1.26,<3",
         "orjson>=3.9,<4",
         "msgspec>=0.18,<0.23",
-        "fastavro>=1.9,<2",  # the lab's Avro files
+        # the lab's Avro files, in every codec the Avro specification names: fastavro reads null,
+        # deflate, bzip2 and xz itself; snappy needs cramjam; zstandard needs backports.zstd before
+        # Python 3.14 (its compression.zstd after), which fastavro uses from 1.12.2 on
+        "fastavro>=1.12.2,<2",
+        "cramjam>=2.7,<3",
+        "backports.zstd>=1.0,<2; python_version < '3.14'",
     ],
     extras_require={
         "local": ["pgserver>=0.1.4,<0.2"],

@@ -129,19 +129,22 @@ def _load_lab_files() -> None:
     """Sample lab files (version 1, then version 2 with new fields) plus one bad drop, loaded once each.
 
     The bad file (a CSV export saved as .avro) is quarantined and recorded; a second demo run
-    finds every file already loaded or already rejected and loads nothing twice.
+    finds every file already loaded or already rejected, loads nothing twice, and exits 3 again
+    while the bad file is still in the landing folder.
     """
     from pathlib import Path
 
     from pipelines.batch import rock_quality
     from pipelines.batch.file_load import FilesRejected
     from pipelines.local import stack
+    from pipelines.simulate import rock_quality as lab
     from pipelines.warehouse import open_warehouse
 
     pattern = rock_quality.local_input()  # writes the sample files the first time
     bad = Path(pattern).parent / "als-lim" / "export_2026-11-05.avro"
     if not bad.exists():
         bad.write_text("sample_code;cu_pct\r\nN3-0042-015;0,82\r\n")
+        lab.mark_delivered(bad)  # an upload that finished earlier, past the loader's settle time
     print(f"   {pattern}")
     started = time.monotonic()
     try:

@@ -8,6 +8,7 @@ pipeline on the local Beam runner and checks the raw table, ``ops.loaded_files``
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import logging
@@ -131,11 +132,11 @@ def test_same_content_under_another_name_or_uploaded_again_is_skipped(landing, w
     load(landing, warehouse_url, tmp_path)
     before = count(warehouse_url)
     first, second = sorted(landing.rglob("*.avro"))
-    shutil.copy(first, first.with_name("copy_of_" + first.name))  # the same file again, another name
-    data = second.read_bytes()
+    shutil.copy2(first, first.with_name("copy_of_" + first.name))  # the same file again, another name
+    data, delivered = second.read_bytes(), second.stat().st_mtime
     second.unlink()
-    second.write_bytes(data)  # re-uploaded: same name and content, new modification time
-    os.utime(second, (1_900_000_000, 1_900_000_000))
+    second.write_bytes(data)  # re-uploaded: same name and content, another modification time
+    os.utime(second, (delivered + 600, delivered + 600))
     outcomes = load(landing, warehouse_url, tmp_path)
     assert sorted(o.status for o in outcomes) == ["known", "known"]
     assert count(warehouse_url) == before
@@ -175,23 +176,33 @@ def test_bad_files_are_quarantined_and_recorded_while_good_files_load(landing, w
         assert copy.startswith(str(tmp_path / "quarantine"))
         assert sha == hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
-    # the next run does not load, record or quarantine them again, and succeeds
-    load(landing, warehouse_url, tmp_path, pattern="**")
+    # the next run does not load, record or quarantine them again, and fails again while they are there
+    with pytest.raises(FilesRejected, match=r"5 of 8 file\(s\) rejected \(5 already in ops.rejected_files"):
+        load(landing, warehouse_url, tmp_path, pattern="**")
     assert count(warehouse_url, "ops.rejected_files") == 5
     assert count(warehouse_url) == sum(g.rows for g in good)
 
 
 def test_cli_exit_status_says_files_were_rejected(landing, tmp_path, warehouse_url):
     lab.generate(landing, files=1, samples=10, broken=["not-avro"])
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines.batch.rock_quality", "--input", f"{landing}/**",
-         "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging"),
-         "--quarantine_location", str(tmp_path / "quarantine")],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+    def cli() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.batch.rock_quality", "--input", f"{landing}/**",
+             "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging"),
+             "--quarantine_location", str(tmp_path / "quarantine")],
+            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+
+    result = cli()
     assert result.returncode == 3, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: 1 of 2 file(s) rejected") and "not an Avro file" in last
     assert count(warehouse_url) == 10
+    rerun = cli()  # a scheduler's rerun: the bad file is still there, so the run is not green
+    assert rerun.returncode == 3, rerun.stderr
+    assert rerun.stderr.strip().splitlines()[-1].startswith(
+        "error: 1 of 2 file(s) rejected (1 already in ops.rejected_files: replace or remove them)")
+    assert count(warehouse_url) == 10 and count(warehouse_url, "ops.rejected_files") == 1
 
 
 def test_schema_evolution_adds_columns_and_widens_types(landing, warehouse_url, tmp_path, caplog):
@@ -269,10 +280,14 @@ def test_s3_input_through_a_real_s3_api_server(s3_server, s3_client, tmp_path, w
     s3_client.create_bucket(Bucket="andes-lab-exports")
     for g in generated:
         s3_client.upload_file(str(g.path), "andes-lab-exports", "rq/" + g.path.relative_to(local).as_posix())
+    argv = ["--input", "s3://andes-lab-exports/rq/**.avro", "--s3_endpoint_url", s3_server,
+            "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging"),
+            "--quarantine_location", str(tmp_path / "quarantine")]
+    # the objects were uploaded just now (LastModified): a settle time leaves them for a later run
+    assert rock_quality.run([*argv, "--settle_seconds", "600"]) == []
+    assert count(warehouse_url, "ops.loaded_files") == count(warehouse_url, "ops.rejected_files") == 0
     with pytest.raises(FilesRejected, match="truncated"):
-        rock_quality.run(["--input", "s3://andes-lab-exports/rq/**.avro", "--s3_endpoint_url", s3_server,
-                          "--warehouse", warehouse_url, "--staging_location", str(tmp_path / "staging"),
-                          "--quarantine_location", str(tmp_path / "quarantine")])
+        rock_quality.run([*argv, "--settle_seconds", "0"])  # an object appears whole: nothing to wait for
     assert count(warehouse_url) == 30
     paths = [r[0] for r in rows(warehouse_url, "SELECT path FROM ops.loaded_files ORDER BY path")]
     assert len(paths) == 2 and all(p.startswith("s3://andes-lab-exports/rq/") for p in paths)
@@ -312,6 +327,7 @@ def test_a_field_added_inside_a_record_alters_the_struct_column(landing, warehou
     (landing / "after").mkdir()
     with open(landing / "after" / "rq_city.avro", "wb") as out:
         fastavro.writer(out, fastavro.parse_schema(schema), records)
+    lab.mark_delivered(landing / "after" / "rq_city.avro")
     load(landing, warehouse_url, tmp_path)
     (lab_type,) = rows(warehouse_url, "SELECT data_type FROM information_schema.columns "
                                       "WHERE table_name = 'rock_quality_samples' AND column_name = 'lab'")[0]
@@ -360,3 +376,151 @@ def test_an_s3_secret_on_the_command_line_is_refused_without_echoing_it(tmp_path
         rock_quality.run(["--input", "s3://andes-lab-exports/rq/**.avro", "--s3_access_key_id", "lab-reader",
                           "--s3_secret_access_key", "hunter2-lab", "--warehouse", warehouse_url])
     assert "hunter2" not in str(refused.value)
+
+
+# -- every Avro codec; a codec this machine lacks -------------------------------------------------
+
+def test_every_codec_of_the_avro_specification_loads_exactly(landing, warehouse_url, tmp_path):
+    """null, deflate, snappy, bzip2, xz and zstandard: each file's rows land, value for value."""
+    files = {}
+    for seed, codec in enumerate(lab.CODECS, start=20):
+        (written,) = lab.generate(landing / codec, files=1, samples=25, codec=codec, seed=seed)
+        with written.path.open("rb") as f:
+            assert fastavro.reader(f).codec == codec
+        files[codec] = written.path
+    assert set(files) == {"null", "deflate", "snappy", "bzip2", "xz", "zstandard"}
+    outcomes = load(landing, warehouse_url, tmp_path)
+    assert sorted(o.status for o in outcomes) == ["staged"] * 6
+    assert count(warehouse_url, "ops.rejected_files") == 0
+    for codec, path in files.items():
+        want = {str(r["sample_id"]): (r["cu_pct"], r["analysed_at"], list(r["qa_flags"])) for r in avro_rows(path)}
+        got = rows(warehouse_url, f"SELECT sample_id, cu_pct, analysed_at, qa_flags FROM {TABLE} "
+                                  f"WHERE _source_file = '{path}'")
+        assert {sample_id: (cu, at, flags) for sample_id, cu, at, flags in got} == want, codec
+        assert len(got) == 25, codec
+
+
+NO_CODEC_LIBRARIES = (  # a machine where cramjam and backports.zstd were never installed (nor python-snappy)
+    "import sys; sys.modules.update(dict.fromkeys(['cramjam', 'backports.zstd']));"
+    "from pipelines.batch.rock_quality import main; from pipelines.errors import exit_process;"
+    "exit_process(main(sys.argv[1:]))"
+)
+
+
+def test_a_codec_this_machine_cannot_decode_is_named_not_rejected_and_loads_once_it_can(landing, warehouse_url,
+                                                                                        tmp_path):
+    assert importlib.util.find_spec("snappy") is None  # python-snappy, fastavro's other snappy library
+    (plain,) = lab.generate(landing / "deflate", files=1, samples=10, codec="deflate", seed=1)
+    (snappy,) = lab.generate(landing / "snappy", files=1, samples=10, codec="snappy", seed=2)
+    (zstd,) = lab.generate(landing / "zstandard", files=1, samples=10, codec="zstandard", seed=3)
+    argv = ["--input", f"{landing}/**.avro", "--warehouse", warehouse_url, "--staging_location",
+            str(tmp_path / "staging"), "--quarantine_location", str(tmp_path / "quarantine")]
+    result = subprocess.run([sys.executable, "-c", NO_CODEC_LIBRARIES, *argv], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert result.returncode == 1, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 2 of 3 file(s) not loaded: their codec is not supported on this machine"), last
+    assert "Avro codec 'snappy' is not supported" in last and "cramjam" in last
+    assert "corrupt" not in result.stderr.lower()
+    assert rows(warehouse_url, "SELECT path FROM ops.loaded_files") == [(str(plain.path),)]
+    assert count(warehouse_url, "ops.rejected_files") == 0  # the files are fine: nothing to quarantine
+    assert not (tmp_path / "quarantine").exists()
+
+    # on a machine with the libraries (this one), the next run loads them, once
+    outcomes = load(landing, warehouse_url, tmp_path)
+    assert sorted(o.path for o in outcomes if o.status == "staged") == sorted([str(snappy.path), str(zstd.path)])
+    assert count(warehouse_url) == 30
+    assert count(warehouse_url, "ops.loaded_files") == 3
+
+
+# -- reruns while rejected files are still there --------------------------------------------------
+
+def test_a_rerun_fails_while_a_rejected_file_is_there_and_passes_once_it_is_replaced(landing, warehouse_url,
+                                                                                     tmp_path):
+    generated = lab.generate(landing, files=2, samples=10, broken=["corrupt"])
+    bad = next(g for g in generated if g.kind == "corrupt")
+    with pytest.raises(FilesRejected, match=r"^1 of 3 file\(s\) rejected, the other good files loaded"):
+        load(landing, warehouse_url, tmp_path)
+    for _ in range(2):  # every rerun fails while the file is there; it is recorded and quarantined once
+        with pytest.raises(FilesRejected, match=r"^1 of 3 file\(s\) rejected \(1 already in ops.rejected_files: "
+                                                r"replace or remove them\)") as failure:
+            load(landing, warehouse_url, tmp_path)
+        assert failure.value.exit_code == 3 and str(bad.path) in str(failure.value)
+    assert count(warehouse_url, "ops.rejected_files") == 1
+    assert len(list((tmp_path / "quarantine").rglob("*.avro"))) == 1
+
+    # the lab sends the batch again, readable: the run loads it and succeeds
+    records = lab.sample_records(10, schema_version=1, seed=7, batch=99)
+    lab.write_samples(bad.path, records, schema_version=1)
+    outcomes = load(landing, warehouse_url, tmp_path)
+    assert [(o.path, o.status, o.rows) for o in outcomes] == [(str(bad.path), "staged", 10)]
+    assert count(warehouse_url) == 30
+
+
+# -- files still being written ---------------------------------------------------------------------
+
+def test_a_file_still_uploading_is_left_for_the_next_run_not_loaded_empty(landing, warehouse_url, tmp_path):
+    """A header with no blocks yet, modified a moment ago: not a delivery of 0 rows."""
+    (done,) = lab.generate(landing, files=1, samples=10)
+    uploading = landing / "als-lim" / "2026" / "11" / "03" / "rq_000002.avro"
+    lab.write_samples(uploading, [], schema_version=1)  # the header the lab's writer puts first
+    now = datetime.now(timezone.utc).timestamp()
+    os.utime(uploading, (now, now))  # ... just now
+    outcomes = load(landing, warehouse_url, tmp_path, "--settle_seconds", "600")
+    assert [(o.path, o.status) for o in outcomes] == [(str(done.path), "staged")]
+    assert rows(warehouse_url, "SELECT path FROM ops.loaded_files") == [(str(done.path),)]
+    assert count(warehouse_url, "ops.rejected_files") == 0
+
+    records = lab.sample_records(15, schema_version=1, seed=7, batch=1)
+    lab.write_samples(uploading, records, schema_version=1)  # the upload finished an hour ago
+    load(landing, warehouse_url, tmp_path, "--settle_seconds", "600")
+    assert rows(warehouse_url, f"SELECT version, rows, replaces_sha256 FROM ops.loaded_files "
+                               f"WHERE path = '{uploading}'") == [(1, 15, None)]
+    assert count(warehouse_url) == 25
+
+
+def test_a_file_written_to_while_the_run_reads_it_is_left_for_the_next_run(landing, warehouse_url, tmp_path,
+                                                                           monkeypatch):
+    """An upload that stalled past the settle time and resumes during the run: nothing of it is
+    loaded until it is whole, so it lands once, with all its rows."""
+    from pipelines.batch import file_load
+
+    records = lab.sample_records(30, schema_version=1, seed=7)
+    path = landing / "rq_000001.avro"
+    path.parent.mkdir(parents=True)
+    out = path.open("wb")
+    writer = fastavro.write.Writer(out, fastavro.parse_schema(lab.avro_schema(1)), codec="deflate")
+
+    def write_block(batch: list[dict]) -> None:
+        for record in batch:
+            writer.write(record)
+        writer.flush()
+        out.flush()
+
+    write_block(records[:10])  # header and a first block, then the upload stalls
+    lab.mark_delivered(path)
+    planned = file_load.plan_files
+
+    def resume_upload_after_listing(*args, **kwargs):
+        plan = planned(*args, **kwargs)
+        write_block(records[10:20])  # the lab writes the next block while the run is reading
+        return plan
+
+    monkeypatch.setattr(file_load, "plan_files", resume_upload_after_listing)
+    outcomes = load(landing, warehouse_url, tmp_path)
+    assert [(o.status, o.rows) for o in outcomes] == [("unsettled", 0)]
+    assert count(warehouse_url, "ops.loaded_files") == count(warehouse_url, "ops.rejected_files") == 0
+
+    monkeypatch.setattr(file_load, "plan_files", planned)
+    write_block(records[20:])
+    out.close()
+    lab.mark_delivered(path)
+    load(landing, warehouse_url, tmp_path)
+    assert rows(warehouse_url, "SELECT version, rows FROM ops.loaded_files") == [(1, 30)]
+    assert count(warehouse_url) == 30
+
+
+def test_a_negative_settle_time_is_refused(landing, warehouse_url, tmp_path):
+    lab.generate(landing, files=1, samples=5)
+    with pytest.raises(ConfigError, match="--settle_seconds -1 is negative"):
+        load(landing, warehouse_url, tmp_path, "--settle_seconds", "-1")

@@ -246,6 +246,7 @@ def test_every_broken_kind_is_really_broken(tmp_path):
 
 def test_codecs_and_bad_arguments(tmp_path):
     records = rq.sample_records(30, 1, seed=1)
+    assert rq.CODECS == ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")  # the Avro specification's
     for codec in rq.CODECS:
         rq.write_samples(tmp_path / f"{codec}.avro", records, 1, codec=codec)
         with (tmp_path / f"{codec}.avro").open("rb") as fo:
@@ -268,6 +269,10 @@ def test_cli_writes_the_summary(tmp_path, capsys):
         ("good", 2, 10), ("good", 2, 10), ("empty", None, 0), ("incompatible", None, 0)]
     assert summary["files"][0]["path"] == "als-lim/2026/11/20/rq_000001.avro"
     assert all((tmp_path / f["path"]).is_file() for f in summary["files"])
+    # finished uploads: modified an hour before they were written, past a loader's settle time
+    written_at = (tmp_path / "_generated.json").stat().st_mtime
+    assert all(written_at - 3601 < (tmp_path / f["path"]).stat().st_mtime < written_at - 3599
+               for f in summary["files"])
     with pytest.raises(SystemExit):
         rq.main(["--out", str(tmp_path), "--broken", "mangled"])
     assert "mangled" in capsys.readouterr().err

@@ -43,7 +43,7 @@ class Lab:
         self.landing = tmp_path / "landing"
         self.warehouse_url = warehouse_url
         self.runs: list[dict[str, tuple[str, list[dict]]]] = []
-        self._mtime = 1_900_000_000
+        self._mtime = 1_700_000_000  # re-issues are stamped in the past: finished uploads, settled
 
     def files(self) -> list[Path]:
         return sorted(self.landing.rglob("*.avro"))

@@ -2,16 +2,21 @@
 
 1. List (launcher): the files ``--input`` matches on any Beam filesystem (a folder, ``gs://``,
    ``s3://``). A file whose path, size and modification time match a loaded one is not read
-   again. Every other file's Avro header is read: not Avro, empty, or a schema the table cannot
-   take (:mod:`pipelines.sources.avro`) rejects it; the others' schemas make the table's
-   schema for this run (new optional fields, widened types).
-2. Stage (Beam, locally or on Dataflow): each candidate is read whole and hashed. Content
+   again. A file modified less than ``--settle_seconds`` before the run started may still be
+   uploading: it is left for a later run. Every other file's Avro header is read: not Avro,
+   empty, or a schema the table cannot take (:mod:`pipelines.sources.avro`) rejects it; the
+   others' schemas make the table's schema for this run (new optional fields, widened types).
+2. Stage (Beam, locally or on Dataflow): each candidate is read whole and hashed. A file whose
+   size is no longer the listed one is still being written: left for a later run. Content
    already loaded (under any name) is skipped; the rest is decoded and staged as one Parquet
    file in that schema. A file that fails to decode (truncated, corrupt) is rejected.
 3. Commit (launcher): one load of the staged files, their ``ops.loaded_files`` rows and the
    run's ``ops.load_runs`` row, in one warehouse transaction. Rejected files are copied to the
-   quarantine location and recorded in ``ops.rejected_files``; the run then exits with
-   :class:`FilesRejected`'s status, after every good file is loaded.
+   quarantine location and recorded in ``ops.rejected_files`` (once per path and content); the
+   run then exits with :class:`FilesRejected`'s status, after every good file is loaded, as long
+   as any file the glob matches is rejected. A file in an Avro codec this machine cannot decode
+   is not the file's fault: it is neither rejected nor loaded, and the run fails
+   (:class:`FilesNotDecodable`) until the codec's library is installed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
 import fastavro
@@ -39,7 +44,7 @@ from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
 from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
 from pipelines.schema import Column, TableSchema
-from pipelines.sources.avro import IncompatibleSchema, SchemaChange, evolve, table_schema, to_arrow
+from pipelines.sources.avro import IncompatibleSchema, SchemaChange, codec_problem, evolve, table_schema, to_arrow
 from pipelines.sources.base import Window
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
@@ -48,6 +53,9 @@ log = logging.getLogger(__name__)
 
 AVRO_MAGIC = b"Obj\x01"
 HEADER_READERS = 16  # launcher threads reading headers: a backfill lists thousands of files
+#: a file on a folder (local, NFS) grows while it is written, and an Avro writer pauses between
+#: blocks; a minute without a write means the upload is over
+DEFAULT_SETTLE_SECONDS = 60.0
 SOURCE_FILE = "_source_file"
 SOURCE_SHA256 = "_source_sha256"
 #: every raw row says which file (and which content of it) it came from
@@ -55,9 +63,19 @@ FILE_COLUMNS = (Column(SOURCE_FILE, "STRING", "REQUIRED"), Column(SOURCE_SHA256,
 
 
 class FilesRejected(PartialFailure):
-    """Some files were rejected (recorded and quarantined) while every good file loaded."""
+    """Some files the glob matches are rejected (recorded and quarantined, this run or an earlier
+    one) while every good file loaded: a person has to look at them."""
 
     exit_code = 3
+
+
+class FilesNotDecodable(PartialFailure):
+    """Some files are in an Avro codec this machine cannot decode (a library is missing): they
+    are left for a run on a machine that can, while every other good file loaded."""
+
+
+#: rejection kinds that are this machine's fault, not the file's: never recorded or quarantined
+NOT_THE_FILES_FAULT = ("unsupported_codec",)
 
 
 class FileLoadOptions(PipelineOptions):
@@ -70,6 +88,10 @@ class FileLoadOptions(PipelineOptions):
         parser.add_argument("--quarantine_location", default=None,
                             help="where rejected files are copied (default: <staging_location>/quarantine "
                             "on gs://, the local quarantine folder otherwise)")
+        parser.add_argument("--settle_seconds", type=float, default=DEFAULT_SETTLE_SECONDS,
+                            help="load only files last modified at least this long before the run started; "
+                            "newer ones may still be uploading and wait for the next run (default: "
+                            f"{DEFAULT_SETTLE_SECONDS:g})")
 
 
 @dataclass(frozen=True)
@@ -102,9 +124,9 @@ class FileOutcome:
     index: int
     path: str
     size: int
-    status: str  # staged | known | rejected
+    status: str  # staged | known | rejected | unsettled (changed since it was listed)
     sha256: str | None = None
-    kind: str | None = None  # for rejected: empty | not_avro | corrupt | truncated | incompatible_schema
+    kind: str | None = None  # for rejected: empty | not_avro | corrupt | truncated | ... (README)
     reason: str | None = None
     rows: int = 0
     staged: str | None = None
@@ -127,6 +149,7 @@ class Plan:
     candidates: list[tuple[int, LandedFile]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     unchanged: list[LandedFile] = field(default_factory=list)
+    unsettled: list[LandedFile] = field(default_factory=list)  # modified too recently: maybe still uploading
     schema: TableSchema | None = None
     changes: list[SchemaChange] = field(default_factory=list)
 
@@ -200,6 +223,20 @@ def modified_between(found: list[LandedFile], start: str | None, end: str | None
             and (high is None or f.modified_at < high)]
 
 
+class UnsupportedCodec(ValueError):
+    """A valid Avro file in a codec this machine cannot decode."""
+
+
+def avro_reader(f) -> fastavro.reader:
+    """fastavro's reader over ``f`` (it reads the header), refusing a codec this machine cannot decode:
+    without its library fastavro would fail on the first block, as if the file were corrupt."""
+    reader = fastavro.reader(f)
+    problem = codec_problem(reader.codec)
+    if problem is not None:
+        raise UnsupportedCodec(f"Avro codec {reader.codec!r} is not supported on this machine: {problem}")
+    return reader
+
+
 def read_header(landed: LandedFile) -> dict | Rejection:
     """The file's Avro writer schema, or why it is not an Avro file. Reads only the header."""
     if landed.size == 0:
@@ -215,7 +252,9 @@ def read_header(landed: LandedFile) -> dict | Rejection:
                 return Rejection(landed, "not_avro", f"not an Avro file: it starts with {head[:16]!r}, "
                                  "Avro files start with b'Obj\\x01'")
             f.seek(0)
-            return fastavro.reader(f).writer_schema
+            return avro_reader(f).writer_schema
+        except UnsupportedCodec as exc:
+            return Rejection(landed, "unsupported_codec", str(exc))
         except Exception as exc:  # noqa: BLE001 - fastavro raises many types for a bad header
             return Rejection(landed, "corrupt", f"unreadable Avro header: {type(exc).__name__}: {one_line(exc)}")
 
@@ -250,9 +289,12 @@ def fold_schemas(file_schemas: Iterable[str]) -> tuple[TableSchema | None, list[
     return current, changes
 
 
-def plan_files(found: list[LandedFile], loaded: list[dict], current: TableSchema | None) -> Plan:
+def plan_files(found: list[LandedFile], loaded: list[dict], current: TableSchema | None,
+               settled_before: datetime | None = None) -> Plan:
     """Which files to read and the table schema they are staged in (``current`` evolved by
-    every compatible header); the rest are rejected here or skipped as unchanged."""
+    every compatible header); the rest are rejected here, skipped as unchanged, or left for a
+    later run when modified after ``settled_before`` (not read at all: a header read mid-upload
+    would look corrupt)."""
     plan = Plan(schema=current)
     by_path = {row["path"]: row for row in loaded}
     todo = []
@@ -260,6 +302,8 @@ def plan_files(found: list[LandedFile], loaded: list[dict], current: TableSchema
         row = by_path.get(landed.path)
         if row is not None and row.get("size_bytes") == landed.size and row.get("modified_at") == landed.modified_at:
             plan.unchanged.append(landed)
+        elif settled_before is not None and landed.modified_at is not None and landed.modified_at > settled_before:
+            plan.unsettled.append(landed)
         else:
             todo.append(landed)
     with ThreadPoolExecutor(HEADER_READERS) as pool:
@@ -297,13 +341,20 @@ def stage_file(index: int, landed: LandedFile, schema: TableSchema, known: froze
         return outcome
     outcome.sha256 = hashlib.sha256(data).hexdigest()
     outcome.size = len(data)
+    if outcome.size != landed.size:  # written to since it was listed: whatever was read may be half of it
+        outcome.status = "unsettled"
+        outcome.reason = f"{landed.size} bytes when listed, {outcome.size} when read: still being written"
+        return outcome
     if outcome.sha256 in known:
         outcome.status = "known"
         return outcome
     try:
-        reader = fastavro.reader(io.BytesIO(data))
+        reader = avro_reader(io.BytesIO(data))
         records = list(reader)
         outcome.file_schema = writer_schema_json(reader.writer_schema)
+    except UnsupportedCodec as exc:
+        outcome.kind, outcome.reason = "unsupported_codec", str(exc)
+        return outcome
     except Exception as exc:  # noqa: BLE001 - fastavro raises many types for bad bytes
         outcome.kind, outcome.reason = _decode_failure(exc)
         return outcome
@@ -420,6 +471,8 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
         # DESIGN.md 4.2: secrets never travel in argv (a process list, a shell history, a Dataflow job)
         raise ConfigError("--s3_secret_access_key puts a secret on the command line: set AWS_ACCESS_KEY_ID and "
                           "AWS_SECRET_ACCESS_KEY in the environment instead")
+    if opts.settle_seconds < 0:
+        raise ConfigError(f"--settle_seconds {opts.settle_seconds:g} is negative")
     apply_runner_defaults(options, argv)
     FileSystems.set_options(options)  # s3:// endpoint and keys, for the launcher's own reads
     from pipelines.local import stack
@@ -448,10 +501,16 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
         current, _ = fold_schemas(row["file_schema"] for row in loaded)
     except IncompatibleSchema as exc:
         raise PipelineError(f"{source.target}: the schemas of the files loaded so far do not fold: {exc}") from exc
-    plan = plan_files(found, loaded, current)
-    log.info("run %s: %d file(s) match %s: %d to read, %d unchanged since loaded, %d rejected by header; "
-             "into %s.%s, staging %s", run_id, len(found), pattern, len(plan.candidates), len(plan.unchanged),
-             len(plan.rejected), warehouse.describe(), source.target, prefix)
+    plan = plan_files(found, loaded, current, started_at - timedelta(seconds=opts.settle_seconds))
+    log.info("run %s: %d file(s) match %s: %d to read, %d unchanged since loaded, %d still changing, "
+             "%d rejected by header; into %s.%s, staging %s", run_id, len(found), pattern, len(plan.candidates),
+             len(plan.unchanged), len(plan.unsettled), len(plan.rejected), warehouse.describe(), source.target,
+             prefix)
+    for landed in plan.unsettled:
+        log.warning("%s: last modified %s, %s: may still be uploading, left for the next run", landed.path,
+                    landed.modified_at.isoformat(), "after this run started (a clock ahead of this one?)"
+                    if landed.modified_at > started_at else f"less than {opts.settle_seconds:g}s before this run "
+                    "started (--settle_seconds)")
     for change in plan.changes:
         log.info("%s: schema change: %s", source.target, change.describe())
 
@@ -483,16 +542,37 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
         log.warning("%s: --full_refresh found no file to load; the table is left as it was", source.target)
     elif accepted or plan.schema is not None:
         rows = _commit(warehouse, source, plan, accepted, run_id, started_at, batch.full_refresh)
-    rejected = _record_rejections(warehouse, source, plan, outcomes, quarantine, run_id, pattern)
+    new, still, undecodable = _record_rejections(warehouse, source, plan, outcomes, quarantine, run_id, pattern)
     staging.delete_prefix(staging.join(stage_root, run_id))
-    log.info("%s: %d file(s) loaded, %s rows; %d skipped (content already loaded), %d unchanged; %d rejected%s",
-             source.target, len(accepted), f"{rows:,}", skipped, len(plan.unchanged), len(rejected),
-             f" (see {'ops.rejected_files'}, copies under {quarantine}/{run_id})" if rejected else "")
-    if rejected:
-        raise FilesRejected(f"{len(rejected)} of {len(found)} file(s) rejected, the other good files loaded: "
-                            + "; ".join(f"{r.landed.path}: {r.reason}" for r in rejected[:3])
-                            + (" ..." if len(rejected) > 3 else "") + " (see ops.rejected_files)")
+    unsettled = len(plan.unsettled) + sum(o.status == "unsettled" for o in outcomes)
+    log.info("%s: %d file(s) loaded, %s rows; %d skipped (content already loaded), %d unchanged, %d still changing "
+             "(left for the next run); %d rejected (%d new%s), %d in a codec not supported here",
+             source.target, len(accepted), f"{rows:,}", skipped, len(plan.unchanged), unsettled,
+             len(new) + len(still), len(new), f", copies under {quarantine}/{run_id}" if new else "",
+             len(undecodable))
+    _raise_for_files_left(new, still, undecodable, len(found))
     return outcomes
+
+
+def _listed(rejections: list[Rejection]) -> str:
+    return "; ".join(f"{r.landed.path}: {r.reason}" for r in rejections[:3]) + (" ..." if len(rejections) > 3 else "")
+
+
+def _raise_for_files_left(new: list[Rejection], still: list[Rejection], undecodable: list[Rejection],
+                          found: int) -> None:
+    """A run exits 0 only when no file the glob matches is rejected or left undecoded: a rerun
+    that finds the same bad files fails again, so a scheduler never shows green over them."""
+    rejected = new + still
+    told = (f"{len(rejected)} of {found} file(s) rejected"
+            + (f" ({len(still)} already in ops.rejected_files: replace or remove them)" if still else "")) \
+        if rejected else ""
+    if undecodable:
+        raise FilesNotDecodable(f"{len(undecodable)} of {found} file(s) not loaded: their codec is not supported on "
+                                "this machine (install the project's dependencies; the next run loads them), the "
+                                f"other good files loaded: {_listed(undecodable)}"
+                                + (f"; also {told} (see ops.rejected_files)" if told else ""))
+    if rejected:
+        raise FilesRejected(f"{told}, the other good files loaded: {_listed(rejected)} (see ops.rejected_files)")
 
 
 def _accept(outcomes: list[FileOutcome], loaded: list[dict], plan: Plan, started_at: datetime, run_id: str,
@@ -505,6 +585,9 @@ def _accept(outcomes: list[FileOutcome], loaded: list[dict], plan: Plan, started
     modified = {landed.path: landed.modified_at for _, landed in plan.candidates}
     accepted, skipped, this_run = [], 0, {}
     for outcome in outcomes:
+        if outcome.status == "unsettled":
+            log.warning("%s: %s; left for the next run", outcome.path, outcome.reason)
+            continue
         if outcome.status == "rejected":
             continue
         earlier = by_hash.get(outcome.sha256) or this_run.get(outcome.sha256)
@@ -563,24 +646,31 @@ def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list
 
 
 def _record_rejections(warehouse: Warehouse, source: FileSource, plan: Plan, outcomes: list[FileOutcome],
-                       quarantine: str, run_id: str, pattern: str) -> list[Rejection]:
+                       quarantine: str, run_id: str, pattern: str
+                       ) -> tuple[list[Rejection], list[Rejection], list[Rejection]]:
     """Quarantine and record the files rejected for the first time (same path and content as a
-    recorded rejection: logged, not again). Returns the new ones."""
+    recorded rejection: logged, not again). Returns (new, still rejected, in a codec this machine
+    cannot decode: neither recorded nor quarantined, the file is fine)."""
     landed = {f.path: f for _, f in plan.candidates}
     rejections = list(plan.rejected) + [
         Rejection(landed[o.path], o.kind or "corrupt", o.reason or "rejected", o.sha256)
         for o in outcomes if o.status == "rejected"]
+    undecodable = [r for r in rejections if r.kind in NOT_THE_FILES_FAULT]
+    for rejection in undecodable:
+        log.error("%s: NOT LOADED: %s", rejection.landed.path, rejection.reason)
+    rejections = [r for r in rejections if r.kind not in NOT_THE_FILES_FAULT]
     if not rejections:
-        return []
+        return [], [], undecodable
     for rejection in rejections:
         if rejection.sha256 is None:
             rejection.sha256 = sha256_of(rejection.landed.path)
     earlier = {(row["path"], row["content_sha256"]): row["run_id"] for row in warehouse.rejected_files(source.target)}
-    new, rows, now = [], [], datetime.now(timezone.utc)
+    new, still, rows, now = [], [], [], datetime.now(timezone.utc)
     for rejection in rejections:
         first = earlier.get((rejection.landed.path, rejection.sha256))
         if first is not None:
-            log.warning("%s: still rejected (first in run %s): %s", rejection.landed.path, first, rejection.reason)
+            log.error("%s: still rejected (first in run %s): %s", rejection.landed.path, first, rejection.reason)
+            still.append(rejection)
             continue
         copy = _quarantine(rejection, quarantine, run_id, pattern)
         log.error("%s: REJECTED (%s): %s%s", rejection.landed.path, rejection.kind, rejection.reason,
@@ -591,5 +681,5 @@ def _record_rejections(warehouse: Warehouse, source: FileSource, plan: Plan, out
                      "quarantined_to": copy, "target_table": source.target, "pipeline": source.pipeline,
                      "run_id": run_id, "rejected_at": now})
     warehouse.insert_ops_rows("rejected_files", rows)
-    return new
+    return new, still, undecodable
 

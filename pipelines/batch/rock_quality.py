@@ -7,9 +7,10 @@
     python -m pipelines.batch.rock_quality --input 's3://LAB_BUCKET/exports/**.avro' \\
         --s3_region_name eu-west-1            # straight from the lab's bucket (keys: AWS_* variables)
 
-Each file is loaded once, whatever its name (``ops.loaded_files``); bad files are copied to
-the quarantine location and recorded in ``ops.rejected_files``, and the run exits with
-status 3 after loading every good file. See :mod:`pipelines.batch.file_load`.
+Each file is loaded once, whatever its name (``ops.loaded_files``), once it has stopped changing
+(``--settle_seconds``); bad files are copied to the quarantine location and recorded in
+``ops.rejected_files``, and the run exits with status 3 after loading every good file, as long
+as a rejected file is still there. See :mod:`pipelines.batch.file_load`.
 """
 
 from __future__ import annotations

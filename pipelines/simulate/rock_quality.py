@@ -2,7 +2,7 @@
 
     python -m pipelines.simulate.rock_quality --out .local/vendor/rock_quality [--files 6] [--samples 200]
         [--schema_version 1|2] [--evolve] [--broken truncated,corrupt,not-avro,empty,incompatible]
-        [--seed 7] [--start 2026-11-02] [--codec null|deflate|snappy]
+        [--seed 7] [--start 2026-11-02] [--codec null|deflate|snappy|bzip2|xz|zstandard]
 
 One file per lab batch, one batch a day from --start, under
 ``<out>/<lab code, lower case>/<YYYY>/<MM>/<DD>/rq_<batch, 6 digits>.avro``, written with the
@@ -15,8 +15,10 @@ repeat tests. ``--broken`` adds one file of each named kind, named like the good
 does not label them): ``truncated`` (an upload cut inside a data block), ``corrupt`` (bytes
 flipped inside a data block), ``not-avro`` (a CSV export saved as .avro), ``empty`` (0 bytes),
 ``incompatible`` (valid Avro, but ``rqd_pct`` is text such as "85%" and there is no
-``sample_id``). The same arguments always give the same bytes. ``<out>/_generated.json`` lists
-every file written with its kind, schema version and the rows a loader should load.
+``sample_id``). ``--codec`` is any codec of the Avro specification. The same arguments always
+give the same bytes. Every file is stamped as an upload the lab finished an hour ago (its
+modification time), so a loader's settle time does not hold it back. ``<out>/_generated.json``
+lists every file written with its kind, schema version and the rows a loader should load.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import random
 import sys
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +40,8 @@ from pathlib import Path
 
 import fastavro
 
+from pipelines.sources import avro
+
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "vendor"
 SCHEMA_VERSIONS = (1, 2)
 BROKEN_KINDS = ("truncated", "corrupt", "not-avro", "empty", "incompatible")
@@ -44,18 +50,8 @@ DEFAULT_START = date(2026, 11, 2)
 SYNC_SIZE = 16
 
 
-def _snappy_available() -> bool:
-    try:
-        import cramjam  # noqa: F401
-    except ImportError:
-        try:
-            import snappy  # noqa: F401
-        except ImportError:
-            return False
-    return True
-
-
-CODECS = ("null", "deflate", "snappy") if _snappy_available() else ("null", "deflate")
+CODECS = avro.CODECS  # every codec of the Avro specification
+DELIVERED_AGO = timedelta(hours=1)  # when a generated file finished uploading, before now
 
 ZONES = ("N1", "N2", "N3", "S1", "S2")
 MAX_DEPTH_CM = 600_00  # depths are drawn in centimetres: 600.00 m
@@ -278,14 +274,23 @@ def _avro_bytes(schema: dict, records: list[dict], codec: str, sync_marker: byte
     return buffer.getvalue()
 
 
+def mark_delivered(path: Path) -> None:
+    """Stamp a file as an upload the lab finished ``DELIVERED_AGO``: its modification time is what
+    a loader's settle time looks at (a file still changing is left for a later run)."""
+    stamp = time.time() - DELIVERED_AGO.total_seconds()
+    os.utime(path, (stamp, stamp))
+
+
 def write_samples(path: Path, records: list[dict], schema_version: int, codec: str = "deflate", seed: int = 7
                   ) -> None:
-    """Write ``records`` as the lab would (contract ``schema_version``), reproducibly for one seed."""
+    """Write ``records`` as the lab would (contract ``schema_version``), reproducibly for one seed;
+    a finished upload (:func:`mark_delivered`)."""
     if codec not in CODECS:
-        raise ValueError(f"codec {codec!r} is not available here; use one of {CODECS}")
+        raise ValueError(f"codec {codec!r} is not an Avro codec; use one of {CODECS}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_avro_bytes(avro_schema(schema_version), records, codec, _sync_marker(seed, path.name)))
+    mark_delivered(path)
 
 
 def _read_long(data: bytes, pos: int) -> tuple[int, int]:
@@ -402,7 +407,7 @@ def generate(out: Path, files: int = 6, samples: int = 200, schema_version: int 
     if unknown:
         raise ValueError(f"unknown broken kind(s) {unknown}; known: {', '.join(BROKEN_KINDS)}")
     if codec not in CODECS:
-        raise ValueError(f"codec {codec!r} is not available here; use one of {CODECS}")
+        raise ValueError(f"codec {codec!r} is not an Avro codec; use one of {CODECS}")
     if files < 0 or samples < 0:
         raise ValueError("files and samples must not be negative")
     avro_schema(schema_version)
@@ -427,6 +432,7 @@ def generate(out: Path, files: int = 6, samples: int = 200, schema_version: int 
         records = sample_records(max(samples, 20), version, seed, batch=batch, day=day)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_broken_bytes(kind, records, version, codec, _sync_marker(seed, path.name)))
+        mark_delivered(path)
         written.append(GeneratedFile(path, kind, version if kind in ("truncated", "corrupt") else None, 0))
     summary = {
         "seed": seed, "start": start.isoformat(), "codec": codec,

@@ -17,6 +17,8 @@ BIGNUMERIC (see :func:`pipelines.schema.decimal_column`). The Avro type stays on
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -27,6 +29,7 @@ from typing import Any
 import fastavro
 import pyarrow as pa
 
+from pipelines.errors import one_line
 from pipelines.schema import (
     BIGNUMERIC_PRECISION,
     Column,
@@ -44,6 +47,31 @@ _INT64_DIGITS = 19
 
 class IncompatibleSchema(ValueError):
     """A file the table cannot take: the message names the field and why, on one line."""
+
+
+#: the codecs the Avro specification names (null and deflate required, the rest optional);
+#: setup.py installs what fastavro needs to read each one
+CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
+_PROBE = {"type": "record", "name": "probe", "fields": [{"name": "n", "type": "long"}]}
+
+
+@functools.cache
+def codec_problem(codec: str) -> str | None:
+    """Why this machine cannot decode Avro blocks written with ``codec``; None when it can.
+
+    fastavro decodes null, deflate, bzip2 and xz itself, snappy and zstandard only with their
+    libraries; without one it still reads the header and fails on the first block, which looks
+    like a corrupt file. A one-record round trip asks fastavro itself, whatever its version.
+    """
+    buffer = io.BytesIO()
+    try:
+        fastavro.writer(buffer, _PROBE, [{"n": 1}], codec=codec)
+        buffer.seek(0)
+        if list(fastavro.reader(buffer)) != [{"n": 1}]:
+            return "fastavro does not read back what it wrote"
+    except Exception as exc:  # noqa: BLE001 - fastavro raises ValueError, a library its own errors
+        return one_line(exc)
+    return None
 
 
 def _field_error(path: tuple[str, ...], why: str) -> IncompatibleSchema:
