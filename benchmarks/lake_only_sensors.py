@@ -31,7 +31,7 @@ def main(replay: str, lake: str) -> int:
     options = PipelineOptions([])
     apply_runner_defaults(options, [])
     with beam.Pipeline(options=options) as p:
-        read = p | ReadMessages(replay, None, 20_000)
+        read = p | ReadMessages(replay, None, 20_000, pipeline="bench.lake_only")
         _ = (read["batches"]
              | beam.ParDo(ValidateFn("sensor_reading", "bench.lake_only", timedelta(hours=2)))
              | beam.ParDo(SplitByWindowFn(HOUR))

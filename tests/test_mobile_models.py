@@ -300,6 +300,35 @@ def test_an_acknowledgement_after_the_resolution_does_not_reopen(stream):
     assert (rows[reopened]["status"], rows[reopened]["reopened_count"]) == ("open", 1)
 
 
+def test_clock_skew_never_makes_a_phantom_reopen(stream):
+    same_second, behind, far_behind, skewed_update, real_reopen, lost_opening = (new_issue() for _ in range(6))
+    stream.arrive(
+        # opened and resolved in the same second, the resolution published first
+        event(same_second, "opened", 10, published=10.05), event(same_second, "resolved", 10, published=10.02),
+        # the mechanic's phone reads 3 (or 40) minutes behind the operator's: resolved "before" opened
+        event(behind, "opened", 10), event(behind, "resolved", 7, published=25),
+        event(far_behind, "opened", 10), event(far_behind, "resolved", -30, published=25),
+        # an update a phone timed 2 minutes after the resolution, though it was sent before it
+        event(skewed_update, "opened", 0), event(skewed_update, "updated", 32, published=29),
+        event(skewed_update, "resolved", 30, published=30.5),
+        # the operator disagrees 2 minutes after the resolution was published: a reopen
+        event(real_reopen, "opened", 0), event(real_reopen, "resolved", 30), event(real_reopen, "updated", 32),
+        # the original opened event was lost: this one, an hour after the resolution, reports it again
+        event(lost_opening, "acknowledged", 5), event(lost_opening, "resolved", 60), event(lost_opening, "opened", 120))
+    rows = stream.issues()
+    for issue in (same_second, behind, far_behind, skewed_update):
+        row = rows[issue]
+        assert (row["status"], row["is_open"], row["reopened_count"], row["last_reopened_at"]) == (
+            "resolved", False, 0, None), row
+    assert (rows[behind]["opened_at"], rows[behind]["resolved_at"], rows[behind]["time_to_resolve_minutes"]) == (
+        at(10), at(7), -3.0)  # the phones' times are kept: the negative duration shows the skew
+    assert (rows[same_second]["time_to_resolve_minutes"], rows[skewed_update]["resolved_at"]) == (0.0, at(30))
+    assert (rows[real_reopen]["status"], rows[real_reopen]["reopened_count"]) == ("open", 1)
+    row = rows[lost_opening]
+    assert (row["status"], row["reopened_count"], row["last_reopened_at"], row["opened_at"]) == (
+        "open", 1, at(120), at(120))
+
+
 def test_an_issue_still_open(stream):
     reported, updated, acknowledged = new_issue(), new_issue(), new_issue()
     stream.arrive(event(reported, "opened", 0, severity="medium"),
@@ -377,15 +406,16 @@ def test_the_model_renders_for_duckdb_and_bigquery():
     assert "DATE_DIFF('MICROSECOND', opened_at, resolved_at) / 60000000 AS time_to_resolve_minutes" in duck
     assert "AS TIMESTAMP)" not in duck and "AT TIME ZONE" not in duck
     # BigQuery sorts NULLs first: DuckDB is told so (publish_time may be NULL)
-    assert "ORDER BY event_time NULLS FIRST, publish_time NULLS FIRST, event_id NULLS FIRST" in duck
+    assert ("ELSE clock_time END NULLS FIRST, is_first_opening DESC, publish_time NULLS FIRST, "
+            "event_id NULLS FIRST") in duck
 
     statement = bigquery_statement("minera-prod", model)
     prefix = f"CREATE OR REPLACE VIEW `minera-prod.staging.{MODEL}` AS "
     assert statement.startswith(prefix)
     tree = sqlglot.parse_one(statement.removeprefix(prefix), read="bigquery")
     tables = sorted(t.sql("bigquery") for t in tree.find_all(sqlglot.exp.Table))
-    assert tables == ["`minera-prod`.raw_mobile.machine_issue_events", "episodes", "events", "flagged", "issues",
-                      "sequenced"]
+    assert tables == ["`minera-prod`.raw_mobile.machine_issue_events", "clocked", "episodes", "events", "events AS e",
+                      "events AS r", "flagged", "issues", "openings", "resolutions", "sequenced"]
     assert "TIMESTAMP_DIFF(resolved_at, opened_at, MICROSECOND) / 60000000 AS time_to_resolve_minutes" in statement
     assert "QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY publish_time IS NULL, publish_time" in statement
     names = [s.alias_or_name for s in tree.selects]

@@ -84,8 +84,8 @@ def test_every_message_lands_once_and_every_bad_one_says_why(tmp_path, warehouse
         "missing": {k: v for k, v in event(5, 2, "CV-0007", "updated", "low", T0).items() if k != "severity"},
         "wrong type": event(6, 2, "CV-0007", "updated", 3, T0),
         "unknown enum": event(7, 2, "CV-0007", "closed", "low", T0),
-        "bad id": event(8, 2, "CV-0007", "updated", "low", T0, event_id="42"),
-        "bad machine": event(9, 2, "truck 42", "updated", "low", T0),
+        "bad id": event(8, 2, "CV-0007", "updated", "low", T0, event_id="42\x00"),
+        "bad machine": event(9, 2, "CV-0007\r\n", "updated", "low", T0),
         "bad time": event(10, 2, "CV-0007", "updated", "low", T0, event_time="yesterday"),
         "future": event(11, 2, "CV-0007", "updated", "low", T0 + timedelta(hours=2)),
         "long text": event(12, 2, "CV-0007", "updated", "low", T0, description="x" * 2001),
@@ -112,8 +112,8 @@ def test_every_message_lands_once_and_every_bad_one_says_why(tmp_path, warehouse
     assert reasons["missing"] == "missing field severity"
     assert reasons["wrong type"] == "severity must be a string, got int"
     assert reasons["unknown enum"] == "event_type is not one of opened, acknowledged, updated, resolved"
-    assert reasons["bad id"] == "event_id '42' is not a lower-case uuid"
-    assert reasons["bad machine"] == "machine_id 'truck 42' is not a fleet number like HT-0042"
+    assert reasons["bad id"] == "event_id '42\\x00' is not free of control characters"
+    assert reasons["bad machine"] == "machine_id 'CV-0007\\r\\n' is not free of control characters"
     assert reasons["bad time"].startswith("event_time is not a valid timestamp")
     assert reasons["future"] == "event_time is 6000s after its publish time (a wrong device clock?), allowed 300s"
     assert reasons["long text"] == "description is longer than 2000 characters"
@@ -237,3 +237,31 @@ def test_a_warehouse_that_fails_midway_stops_the_run_with_one_line_and_a_rerun_r
     assert query(warehouse_url, "SELECT count(*) FROM raw_mobile.machine_issue_events") == [(60,)]
     assert query(warehouse_url, "SELECT count(*), sum(events_count) FROM staging.stg_mobile__machine_issues") \
         == [(30, 30)]
+
+
+def test_a_critical_issue_on_any_fleet_s_machine_from_any_phone_raises_its_alert(tmp_path, warehouse_url):
+    """An iOS app writes upper-case uuids; another site numbers its machines its own way. Neither
+    is a reason to refuse a safety event: the issue is stored once (uuids lower-cased), alerts."""
+    replay = Replay(tmp_path / "issues.jsonl")
+    issue = uid(70)
+    opened = event(1, 70, "LHD 12", "opened", "critical", T0, category="brakes", description="No brakes on ramp",
+                   event_id=uid(1001).upper(), issue_id=issue.upper())
+    replay.add(opened, T0 + timedelta(seconds=2))
+    replay.add(opened, T0 + timedelta(seconds=30))  # the iPhone re-sends: still one event
+    replay.add(event(2, 70, "LHD 12", "acknowledged", "critical", T0 + timedelta(minutes=2)),  # an Android planner
+               T0 + timedelta(minutes=2))
+    replay.add(event(3, 71, "CAT797F-SN0107", "opened", "critical", T0, event_id="evt-20261122-0042"),
+               T0 + timedelta(seconds=3))
+    summary = run(replay.write(), warehouse_url)
+    assert (summary.written, summary.dead_letters, summary.duplicates_dropped) == (3, 0, 1)
+    assert query(warehouse_url, "SELECT event_id, issue_id, machine_id FROM raw_mobile.machine_issue_events "
+                                "ORDER BY event_time, event_id") == [
+        (uid(1001), issue, "LHD 12"), ("evt-20261122-0042", uid(71), "CAT797F-SN0107"), (uid(1002), issue, "LHD 12")]
+    assert query(warehouse_url, "SELECT machine_id, issue_id FROM ops.alerts ORDER BY 1") == [
+        ("CAT797F-SN0107", uid(71)), ("LHD 12", issue)]
+    from pipelines.models import apply_models
+
+    apply_models(warehouse_url, select="stg_mobile__machine_issues")
+    assert query(warehouse_url, "SELECT machine_id, machine_type, status, events_count FROM "
+                                f"staging.stg_mobile__machine_issues WHERE issue_id = '{issue}'") == [
+        ("LHD 12", "other", "acknowledged", 2)]

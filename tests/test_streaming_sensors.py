@@ -109,6 +109,7 @@ def test_replay_lands_every_message_exactly_once(replay, tmp_path):
         assert json.loads(attributes) == {"event_time": iso(T0)}
     assert "late:" in by_id["late-too"][1]
     assert any(m is None and "not a replay envelope" in e for m, _, e, _ in letters)
+    assert con.execute("SELECT DISTINCT pipeline FROM ops.dead_letter").fetchall() == [("streaming.sensors",)]
 
     metrics = con.execute("SELECT sensor_id, reading_count, max_ppv_mm_s, rms_ppv_mm_s FROM "
                           "speed.sensor_minute_metrics WHERE sensor_id = 'VIB-N3-001' ORDER BY window_start").fetchall()
@@ -277,13 +278,14 @@ def test_replay_ranges_read_every_line_once_and_keep_broken_lines(tmp_path):
     for bytes_per_range in (97, 1000, 1 << 20):  # ranges that cut lines anywhere
         batches, letters = [], []
         for _, start, end in replay_ranges(str(path), bytes_per_range):
-            for item in read_replay(str(path), 8, start, end):
+            for item in read_replay(str(path), "streaming.sensors", 8, start, end):
                 (letters if isinstance(item, DeadLetter) else batches).append(item)
         ids = [i for b in batches for i in b["message_id"].to_pylist()]
         assert sorted(ids) == sorted(f"m-{i}" for i in range(50) if i not in (7, 20, 33, 40))
         assert sorted(bytes(d.payload) for d in letters) == sorted(lines[i].encode() for i in (7, 33, 40))
         assert all(d.error.startswith("not a replay envelope") for d in letters)
-    first = next(b for b in read_replay(str(path), 100) if not isinstance(b, DeadLetter))
+        assert {d.pipeline for d in letters} == {"streaming.sensors"}  # whose replay it was, not "replay"
+    first = next(b for b in read_replay(str(path), "streaming.sensors", 100) if not isinstance(b, DeadLetter))
     assert first["data"][0].as_py() == reading("VIB-1", T0)  # base64 decoded, CR of CRLF not kept
     assert json.loads(first["attributes"][0].as_py()) == {"event_time": iso(T0)}
 
@@ -300,3 +302,93 @@ def test_a_failed_warehouse_append_fails_the_bundle(tmp_path):
     with pytest.raises(Exception, match="not-a-database"):
         fn.finish_bundle()  # the append runs on a thread; its failure still reaches the bundle
     fn.teardown()
+
+
+def test_one_bad_time_never_fails_a_run_and_the_edge_times_go_everywhere(tmp_path):
+    """The year-0000 message of the issue crashed the lake writer after other files were written.
+    It is a dead letter now; the first and last instants validation lets through (1000-01-01 and
+    9999-12-31T23:59:59.999999Z) go through the lake, the minute metrics and DuckDB."""
+    first = datetime(1000, 1, 1, tzinfo=timezone.utc)
+    last = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+    year0 = json.dumps({"sensor_id": "VIB-1", "zone": "z", "event_time": "0000-01-01T00:00:00Z", "ppv_mm_s": 1.0,
+                        "frequency_hz": 20.0, "battery_v": 3.6}).encode()
+    lines = [line(f"m-{i}", reading("VIB-N3-001", T0 + timedelta(seconds=i)), T0 + timedelta(seconds=i))
+             for i in range(30)]
+    lines += [
+        json.dumps({"message_id": "year-0", "publish_time": "0000-01-01T00:00:01Z",
+                    "attributes": {"event_time": "0000-01-01T00:00:00Z"}, "data": base64.b64encode(year0).decode()}),
+        line("first", reading("VIB-EDGE", first), first, first + timedelta(milliseconds=100)),
+        json.dumps({"message_id": "last", "publish_time": "9999-12-31T23:59:59.999999Z", "attributes": {},
+                    "data": base64.b64encode(reading("VIB-EDGE", last)).decode()}),
+        json.dumps({"message_id": "no-instant", "publish_time": "yesterday", "attributes": {},
+                    "data": base64.b64encode(reading("VIB-N3-001", T0)).decode()}),
+    ]
+    path = tmp_path / "replay.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    lake, warehouse = tmp_path / "lake", tmp_path / "w.duckdb"
+    summary = sensors.run(["--replay", str(path), "--lake_location", str(lake), "--warehouse", f"duckdb://{warehouse}",
+                           "--batch_size", "7"])
+    assert (summary.received, summary.lake_rows, summary.dead_letters) == (34, 32, 2) and summary.balanced
+
+    folders = sorted(p.relative_to(lake / "sensor_readings").as_posix() for p in lake.glob("sensor_readings/*/*"))
+    assert folders == ["dt=1000-01-01/hour=00", "dt=2026-11-22/hour=10", "dt=9999-12-31/hour=23"]
+    table = ds.dataset(lake / "sensor_readings", format="parquet", partitioning="hive").to_table()
+    edges = table.filter(ds.field("sensor_id") == "VIB-EDGE").sort_by("event_time")
+    assert edges["event_time"].to_pylist() == [first, last]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    assert con.execute("SELECT window_start FROM speed.sensor_minute_metrics WHERE sensor_id = 'VIB-EDGE' "
+                       "ORDER BY 1").fetchall() == [(first,), (datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc),)]
+    letters = dict(con.execute("SELECT message_id, error FROM ops.dead_letter").fetchall())
+    assert letters == {"year-0": "event_time is out of range: times from 1000-01-01 to 9999-12-31 UTC are taken",
+                       "no-instant": letters["no-instant"]}
+    assert letters["no-instant"].startswith("publish_time is not a valid timestamp")
+    # a publish time that is no instant is NULL in the TIMESTAMP column, not a failed write
+    assert con.execute("SELECT message_id, publish_time FROM ops.dead_letter ORDER BY 1").fetchall() == [
+        ("no-instant", None), ("year-0", None)]
+
+
+def test_replay_lines_need_an_id_a_publish_time_and_attributes_that_are_an_object(tmp_path):
+    """A replay line stands for a Pub/Sub message, which always has an id and a publish time and
+    whose attributes are a map: a line without them is a broken line of the file, kept whole."""
+    data = base64.b64encode(reading("VIB-1", T0)).decode()
+    good = {"message_id": "ok", "publish_time": iso(T0), "attributes": {"event_time": iso(T0)}, "data": data}
+    broken = {
+        "no publish time": {k: v for k, v in good.items() if k != "publish_time"},
+        "no id": {k: v for k, v in good.items() if k != "message_id"},
+        "null publish time": {**good, "publish_time": None},
+        "attributes a list": {**good, "attributes": [1]},
+        "attributes text": {**good, "attributes": "event_time=now"},
+        "attributes null": {**good, "attributes": None},
+        "NUL in the id": {**good, "message_id": "m\x00"},
+        "empty id": {**good, "message_id": ""},
+    }
+    bare = {"message_id": "bare", "publish_time": iso(T0), "data": base64.b64encode(reading("VIB-2", T0)).decode()}
+    texts = [json.dumps(good), json.dumps(bare)]  # a message may come without attributes
+    texts += [json.dumps(line) for line in broken.values()]
+    path = tmp_path / "replay.jsonl"
+    path.write_text("\n".join(texts) + "\n")
+    warehouse = tmp_path / "w.duckdb"
+    summary = sensors.run(["--replay", str(path), "--lake_location", str(tmp_path / "lake"),
+                           "--warehouse", f"duckdb://{warehouse}"])
+    assert (summary.received, summary.lake_rows, summary.dead_letters) == (10, 2, 8) and summary.balanced
+    con = duckdb.connect(str(warehouse), read_only=True)
+    letters = {bytes(payload).decode(): (pipeline, message_id, error, json.loads(attributes)) for
+               pipeline, message_id, payload, error, attributes in con.execute(
+                   "SELECT pipeline, message_id, payload, error, attributes FROM ops.dead_letter").fetchall()}
+    reasons = {}
+    for name, envelope in broken.items():
+        pipeline, message_id, error, attributes = letters[json.dumps(envelope)]  # the line, byte for byte
+        assert (pipeline, message_id) == ("streaming.sensors", None)
+        assert set(attributes) == {"replay_byte_range", "line_in_range"}
+        reasons[name] = error
+    assert reasons == {
+        "no publish time": "not a replay envelope: Object missing required field `publish_time`",
+        "no id": "not a replay envelope: Object missing required field `message_id`",
+        "null publish time": "not a replay envelope: Expected `str`, got `null` - at `$.publish_time`",
+        "attributes a list": "not a replay envelope: attributes must be an object, got [1]",
+        "attributes text": 'not a replay envelope: attributes must be an object, got "event_time=now"',
+        "attributes null": "not a replay envelope: attributes must be an object, got null",
+        "NUL in the id": "not a replay envelope: message_id 'm\\x00' is empty or has a control character",
+        "empty id": "not a replay envelope: message_id '' is empty or has a control character",
+    }

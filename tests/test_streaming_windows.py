@@ -35,7 +35,7 @@ def envelopes(tmp_path, name: str, readings: list[tuple[str, datetime, datetime]
             f.write(json.dumps({"message_id": f"{name}-{i}", "publish_time": published.isoformat(),
                                 "attributes": {"event_time": event.isoformat()},
                                 "data": base64.b64encode(data).decode()}) + "\n")
-    (batch,) = list(read_replay(str(path)))
+    (batch,) = list(read_replay(str(path), "streaming.sensors"))
     return batch
 
 

@@ -267,11 +267,10 @@ def _malformed(kind: str, rng: random.Random, event: dict, publish_ms: int) -> t
         base["severity"] = SEVERITIES.index(base["severity"]) + 1
     elif kind == "unknown-enum":
         base.update(rng.choice([{"event_type": "closed"}, {"severity": "urgent"}]))
-    elif kind == "bad-event-id":
-        base["event_id"] = f"evt-{publish_ms // 1000}-{rng.randint(0, 999):03d}"
-    elif kind == "bad-machine-id":
-        noun = {p: name.split()[-1] for p, name, _ in MACHINE_TYPES}[base["machine_id"][:2]]
-        base["machine_id"] = f"{noun} {int(base['machine_id'][3:])}"
+    elif kind == "bad-event-id":  # a C string buffer copied whole: the id ends in NULs
+        base["event_id"] += "\x00" * rng.randint(1, 4)
+    elif kind == "bad-machine-id":  # read from a barcode scanner with its line end
+        base["machine_id"] += "\r\n"
     elif kind == "bad-time":
         base["event_time"] = "yesterday"
         return _encode(base), timeless

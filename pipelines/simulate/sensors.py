@@ -30,7 +30,7 @@ ZONES = ["north-pit-1", "north-pit-2", "north-pit-3", "south-pit-1", "south-pit-
 BLAST_ZONE = "north-pit-1"
 BLAST_MINUTES = (15, 45)
 MALFORMED_KINDS = ["not-json", "not-utf8", "missing-field", "wrong-type", "negative-ppv", "bad-time", "empty",
-                   "huge"]
+                   "huge", "boolean-number", "number-out-of-range", "future-time", "control-character-id"]
 
 
 def sensor_ids(count: int) -> list[tuple[str, str]]:
@@ -66,6 +66,14 @@ def _malformed(kind: str, sensor: str, zone: str, when: str) -> bytes:
         return b""
     elif kind == "huge":
         base["description"] = "x" * 1_200_000
+    elif kind == "boolean-number":  # firmware that reports a flat battery as false
+        base["battery_v"] = False
+    elif kind == "number-out-of-range":  # valid JSON, beyond a 64-bit float
+        return json.dumps(base).encode().replace(b'"ppv_mm_s": 1.0', b'"ppv_mm_s": 1e400')
+    elif kind == "future-time":  # a clock that lost its sync
+        base["event_time"] = "2099" + when[4:]
+    elif kind == "control-character-id":
+        base["sensor_id"] = sensor + "\x00"
     return json.dumps(base).encode()
 
 

@@ -96,7 +96,8 @@ def critical_issue_alerts(events: pa.Table, pipeline: str) -> pa.Table:
 def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str) -> None:
     source, opts = options.view_as(MessageInputOptions), options.view_as(MachineIssueOptions)
     read = p | "ReadMessages" >> ReadMessages(source.replay, source.input_subscription,
-                                              source.batch_size or BATCH_SIZE, id_label=source.id_attribute)
+                                              source.batch_size or BATCH_SIZE, id_label=source.id_attribute,
+                                              pipeline=PIPELINE)
     parsed = read["batches"] | "Validate" >> beam.ParDo(ValidateFn(SPEC, PIPELINE, None)).with_outputs(
         DEAD, main="events")
     events = (parsed["events"]

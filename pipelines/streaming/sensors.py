@@ -72,7 +72,8 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str,
     opts, source = options.view_as(SensorOptions), options.view_as(MessageInputOptions)
     lateness = timedelta(minutes=opts.allowed_lateness_minutes)
     read = p | "ReadMessages" >> ReadMessages(source.replay, source.input_subscription,
-                                              source.batch_size or BATCH_SIZE, id_label=source.id_attribute)
+                                              source.batch_size or BATCH_SIZE, id_label=source.id_attribute,
+                                              pipeline=PIPELINE)
     parsed = read["batches"] | "Validate" >> beam.ParDo(
         ValidateFn("sensor_reading", PIPELINE, lateness)).with_outputs(DEAD, main="readings")
     readings = (parsed["readings"]

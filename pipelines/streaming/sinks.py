@@ -30,8 +30,8 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipelines.schema import TableSchema, bigquery_schema_json, load_schema_file
-from pipelines.streaming.messages import DeadLetter, parse_time
+from pipelines.schema import TableSchema, arrow_schema, bigquery_schema_json, load_schema_file
+from pipelines.streaming.messages import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -147,20 +147,15 @@ def json_rows(element: pa.Table | DeadLetter, schema: TableSchema) -> list[dict[
 def json_value(kind: str, value: Any) -> Any:
     """One value of BigQuery type ``kind`` as JSON (see :func:`json_rows`).
 
-    A TIMESTAMP given as text (a dead letter's ``publish_time``, as received) is parsed; text
-    that is no instant becomes null rather than costing the whole dead letter.
+    A TIMESTAMP is RFC 3339 with a four-digit year (``isoformat``: ``strftime('%Y')`` writes year
+    1 as ``1``, which BigQuery refuses).
     """
     if value is None:
         return None
     if kind == "TIMESTAMP":
-        if isinstance(value, str):
-            try:
-                value = parse_time(value)
-            except ValueError:
-                return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     if kind == "BYTES":
         return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode("ascii")
     if kind == "JSON":
@@ -289,8 +284,8 @@ class AppendToDuckDBFn(beam.DoFn):
             self.appender.shutdown(wait=True)
 
     def _flush(self) -> None:
-        if self.letters:
-            self.pending.append(pa.Table.from_pylist(self.letters))
+        if self.letters:  # typed by the schema: a bundle whose publish times are all NULL is still a TIMESTAMP
+            self.pending.append(pa.Table.from_pylist(self.letters, schema=arrow_schema(self.schema)))
             self.letters = []
         self.pending_bytes = 0
         if not self.pending:

@@ -43,14 +43,14 @@ MINUTE = 60
 class ReadReplayFn(beam.DoFn):
     """Reads a replay file (the local stand-in for a subscription) in batches of envelopes."""
 
-    def __init__(self, batch_size: int):
-        self.batch_size = batch_size
+    def __init__(self, batch_size: int, pipeline: str):
+        self.batch_size, self.pipeline = batch_size, pipeline
         self.received = Metrics.counter("messages", "received")
         self.rejected = Metrics.counter("messages", "dead_letters")
 
     def process(self, byte_range: tuple[str, int, int]):
         path, start, end = byte_range
-        for item in read_replay(path, self.batch_size, start, end):
+        for item in read_replay(path, self.pipeline, self.batch_size, start, end):
             if isinstance(item, DeadLetter):
                 self.received.inc()
                 self.rejected.inc()
@@ -73,20 +73,22 @@ def to_envelope(message) -> Envelope:
 class ReadMessages(beam.PTransform):
     """Envelope batches from ``--replay FILE`` or ``--input_subscription`` (same code after this).
 
-    Outputs: main = lists of envelopes; ``dead_letter`` = replay lines that are not envelopes.
+    Outputs: main = lists of envelopes; ``dead_letter`` = replay lines that are not envelopes,
+    dead letters of ``pipeline``.
     """
 
     def __init__(self, replay: str | None, subscription: str | None, batch_size: int = 10_000,
-                 id_label: str | None = None):
+                 id_label: str | None = None, *, pipeline: str):
         super().__init__()
-        self.replay, self.subscription = replay, subscription
+        self.replay, self.subscription, self.pipeline_name = replay, subscription, pipeline  # not .pipeline: Beam's
         self.batch_size, self.id_label = batch_size, id_label
 
     def expand(self, pbegin):
         if self.replay:
             return (pbegin | "ReplayRanges" >> beam.Create(replay_ranges(self.replay), reshuffle=False)
                     | "Distribute" >> beam.Reshuffle()
-                    | "ReadReplay" >> beam.ParDo(ReadReplayFn(self.batch_size)).with_outputs(DEAD, main="batches"))
+                    | "ReadReplay" >> beam.ParDo(ReadReplayFn(self.batch_size, self.pipeline_name)).with_outputs(
+                        DEAD, main="batches"))
         from apache_beam.io.gcp.pubsub import ReadFromPubSub
 
         kwargs = {"id_label": self.id_label} if self.id_label else {}

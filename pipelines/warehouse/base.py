@@ -78,8 +78,8 @@ class Warehouse(ABC):
         """Open it once, so a bad URL fails before any work is done."""
 
     @abstractmethod
-    def ensure_ops(self) -> None:
-        """Create the ``ops`` tables the runs write to, if missing."""
+    def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
+        """Create the ``ops`` tables the runs write to (or ``tables``), if missing."""
 
     @abstractmethod
     def watermark(self, pipeline: str, source_table: str) -> str | None:

@@ -554,10 +554,10 @@ class BigQueryWarehouse(Warehouse):
             self.client.create_table(table, exists_ok=True)
             return None
 
-    def ensure_ops(self) -> None:
+    def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
         with _translated(f"cannot create {self.project}.{OPS_DATASET} tables"):
             self._ensure_dataset(OPS_DATASET)
-            for name in OPS_TABLES:
+            for name in tables:
                 schema = load_schema_file(f"ops/{name}.json")
                 self._ensure_table(bigquery.Table(
                     f"{self.project}.{OPS_DATASET}.{name}", schema=_fields(bigquery_schema_json(schema)),

@@ -105,10 +105,10 @@ class DuckDBWarehouse(Warehouse):
         with self.connect():
             pass
 
-    def ensure_ops(self) -> None:
+    def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
         with self.connect() as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {OPS_DATASET}")
-            for name in OPS_TABLES:
+            for name in tables:
                 con.execute(create_table_sql(f"{OPS_DATASET}.{name}", load_schema_file(f"ops/{name}.json")))
 
     def watermark(self, pipeline: str, source_table: str) -> str | None:

@@ -9,6 +9,14 @@
 -- arrival order: event_time (the phone's clock), then publish_time (an event without one first), then
 -- event_id as a deterministic tie-break. The last event in this order is the latest event: an
 -- acknowledged that happened before the resolved but was published after it does not reopen the issue.
+-- Clock skew: the phones' clocks disagree, by seconds or minutes. Where they cannot be right, publish
+-- time (Pub/Sub's one clock) and the lifecycle settle the order, so skew never makes a phantom reopen:
+--   1. nothing comes before an issue's first opened event: an event timed before it comes right after it
+--      if it was published after it, or timed at most 5 minutes before it (an event timed earlier and
+--      published earlier stays first: the original opened event was lost, this one reports it again);
+--   2. a resolved event comes after every event of its issue that was published before it and timed at
+--      most 5 minutes after it: the resolver had seen those events, only a clock put them later.
+--   5 minutes is the skew the message spec allows a clock ahead of publish time (max_ahead_of_publish_s).
 -- Status, for a maintenance planner (is the fault still to be dealt with, and has anyone taken it?):
 --   'resolved'      a resolved event comes after the last opened or updated event;
 --   'acknowledged'  not resolved, and acknowledged since it was opened (since it was last reopened);
@@ -45,14 +53,49 @@ WITH events AS (
   ) = 1
 ),
 
+-- rule 2: the latest phone time a resolved event must follow (TIMESTAMP_DIFF: no arithmetic near year 9999)
+resolutions AS (
+  SELECT r.event_id, MAX(e.event_time) AS seen_until
+  FROM events AS r
+  JOIN events AS e
+    ON e.issue_id = r.issue_id AND e.publish_time < r.publish_time
+    AND TIMESTAMP_DIFF(e.event_time, r.event_time, MICROSECOND) BETWEEN 1 AND 300000000
+  WHERE r.event_type = 'resolved'
+  GROUP BY r.event_id
+),
+
+clocked AS (
+  SELECT
+    events.*,
+    COALESCE(resolutions.seen_until, events.event_time) AS clock_time,
+    MIN(IF(events.event_type = 'opened', events.event_time, NULL)) OVER (PARTITION BY events.issue_id)
+      AS first_opened_time
+  FROM events
+  LEFT JOIN resolutions ON resolutions.event_id = events.event_id
+),
+
+openings AS (
+  SELECT
+    *,
+    event_type = 'opened' AND event_time = first_opened_time AS is_first_opening,
+    MIN(IF(event_type = 'opened' AND event_time = first_opened_time, publish_time, NULL))
+      OVER (PARTITION BY issue_id) AS first_opened_published
+  FROM clocked
+),
+
 sequenced AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY issue_id ORDER BY event_time, publish_time, event_id) AS seq,
+    ROW_NUMBER() OVER (PARTITION BY issue_id ORDER BY
+      -- rule 1: an event timed before the first opening that comes after it takes its time, opening first
+      IF(clock_time < first_opened_time AND (publish_time > first_opened_published
+           OR TIMESTAMP_DIFF(first_opened_time, clock_time, MICROSECOND) <= 300000000),
+         first_opened_time, clock_time),
+      is_first_opening DESC, publish_time, event_id) AS seq,
     event_type IN ('opened', 'updated') AS is_report,
     CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4 END
       AS severity_rank
-  FROM events
+  FROM openings
 ),
 
 episodes AS (
