@@ -161,6 +161,39 @@ def test_sensor_dead_letters_replay_into_the_lake_with_the_pipeline_s_own_option
         {"sensor_id": "VIB-N3-017", "ppv_mm_s": 1250.0, "message_id": "s-1"}]
 
 
+def test_a_local_replay_that_failed_part_way_is_run_again_from_the_same_file(tmp_path, warehouse_url, minera_home):
+    """Nothing is recorded until the pipeline succeeds; the rerun writes the same replay file, so the
+    lake files (named by replay file, hour and pane) are replaced: each reading lands once."""
+    from pipelines.errors import PipelineError
+
+    readings = [json.dumps({"sensor_id": f"VIB-N3-0{n}", "zone": "north-pit-3", "event_time": iso(T0 + timedelta(
+        hours=n)), "ppv_mm_s": 2.0, "frequency_hz": 18.5, "battery_v": 99.0}).encode() for n in (1, 2)]
+    store(warehouse_url, [letter("streaming.sensors", f"s-{n}", data, "battery_v 99.0 is above 10",
+                                 published=T0 + timedelta(hours=n)) for n, data in zip((1, 2), readings, strict=True)])
+    lake = tmp_path / "lake"
+    args = ["--pipeline", "sensors", "--where", "STARTS_WITH(error, 'battery_v')", "--warehouse", warehouse_url,
+            "--lake_location", str(lake), "--allowed_lateness_minutes", "100000000"]
+    specs = tmp_path / "specs"  # the fix: this sensor type reports its supply voltage, up to 100 V
+    specs.mkdir()
+    spec = json.loads((messages.SPECS_DIR / "sensor_reading.json").read_text())
+    next(f for f in spec["fields"] if f["name"] == "battery_v")["max"] = 100
+    (specs / "sensor_reading.json").write_text(json.dumps(spec))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(messages, "SPECS_DIR", specs)
+        blocked = lake / "sensor_readings/dt=2026-11-22/hour=12"
+        blocked.parent.mkdir(parents=True)
+        blocked.write_text("not a folder: the 12:00 file cannot be written")
+        with pytest.raises(PipelineError):
+            run(args)
+        assert query(warehouse_url, "SELECT count(*) FROM ops.dead_letter_replays") == [(0,)]
+        blocked.unlink()
+        summary = run(args)
+    assert (summary.sent, summary.run.lake_rows) == (2, 2)
+    assert [p.name for p in (minera_home / "replay" / "dead_letters").iterdir()] == [Path(summary.replayed_to).name]
+    table = ds.dataset(lake / "sensor_readings", format="parquet", partitioning="hive").to_table()
+    assert sorted(table["message_id"].to_pylist()) == ["s-1", "s-2"]
+
+
 @pytest.mark.parametrize("where, refused", [
     ("message_id IN (SELECT message_id FROM ops.dead_letter_replays)", "is not allowed"),
     ("error LIKE 'x'; DROP TABLE ops.dead_letter", "is not one SQL condition"),

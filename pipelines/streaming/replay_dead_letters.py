@@ -254,7 +254,7 @@ def replay(name: str, where: str, warehouse: Warehouse, topic: str | None = None
             log.warning("%d dead letter(s) are replay lines that were no envelope: they are no Pub/Sub message "
                         "and are left", len(lines))
         letters = [letter for letter in letters if not letter.is_replay_line]
-    target = topic or str(Path(out) if out else _default_file(pipeline, replay_id))
+    target = topic or str(Path(out) if out else _default_file(pipeline, letters))
     summary = ReplaySummary(replay_id, len(letters), late, 0, target)
     if dry_run or not letters:
         log.info("%s: %d dead letter(s) to replay%s", pipeline, len(letters),
@@ -285,10 +285,13 @@ def replay(name: str, where: str, warehouse: Warehouse, topic: str | None = None
     return summary
 
 
-def _default_file(pipeline: str, replay_id: str) -> Path:
+def _default_file(pipeline: str, letters: list[Letter]) -> Path:
+    """Named by the letters it holds: a replay that failed part-way and is run again writes the same
+    file, so the sensor pipeline's lake files (named by replay file) are replaced, not doubled."""
     from pipelines.local import stack
 
-    return stack.home() / "replay" / "dead_letters" / f"{pipeline}-{replay_id}.jsonl"
+    selection = hashlib.sha256("".join(sorted(letter.letter_id for letter in letters)).encode()).hexdigest()[:16]
+    return stack.home() / "replay" / "dead_letters" / f"{pipeline}-{selection}.jsonl"
 
 
 def run(argv: list[str] | None = None) -> ReplaySummary:
