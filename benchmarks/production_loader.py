@@ -166,7 +166,8 @@ def run_contender(name: str, url: str, rows: int, work: Path) -> Result:
 
         landed = pq.ParquetFile(target).metadata.num_rows
     elif name in MSEG_CONTENDERS:
-        landed = duckdb_rows(target, "mseg", "raw_erp" if name == ERP else "raw_production")
+        # the production loader's default schema is public: sapsr3.MSEG lands as sapsr3__mseg (schema.raw_table_name)
+        landed = duckdb_rows(target, *(("mseg", "raw_erp") if name == ERP else ("sapsr3__mseg", "raw_production")))
     else:
         landed = duckdb_rows(target, TABLE)
     if landed != rows:
@@ -203,7 +204,7 @@ def report(results: list[Result], rows: int, command: str) -> str:
                      "full refresh into raw_erp.mseg.  ")
     if same:
         lines.append(f"Table ({SAME_TABLE}): the same sapsr3.\"MSEG\" through the production loader "
-                     "(`--tables sapsr3.MSEG`), full refresh into raw_production.mseg.  ")
+                     "(`--tables sapsr3.MSEG`), full refresh into raw_production.sapsr3__mseg.  ")
     lines += [
         "Best of each contender's runs; all runs listed below.",
         "",

@@ -138,6 +138,8 @@ def beam_error(exc: BaseException) -> str:
             return one_line(seen)
         seen = seen.__cause__ or seen.__context__
     text = str(exc)
+    if "validations errors" in text:  # Beam lists its option checks on the lines after this one
+        return " ".join(text.split())
     for marker in ("SourceError: ", "PipelineError: ", "WarehouseError: "):
         if marker in text:
             return one_line(Exception(text.rsplit(marker, 1)[1]))

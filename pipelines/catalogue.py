@@ -6,6 +6,7 @@ fields. A table the catalogue does not list still loads, as a full snapshot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ class TableConfig:
     # SAP change dates: when ``cursor`` holds SAP's empty date ('00000000'), the next column counts
     cursor_fallbacks: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # overrides the source catalog's primary key (SAP's TABLE~0 index)
+    target: str | None = None  # the raw table's name, instead of the naming rule's (schema.raw_table_name)
 
     @property
     def cursor_columns(self) -> tuple[str, ...]:
@@ -53,19 +55,31 @@ class Catalogue:
         tables = {}
         for name, cfg in (data.get("tables") or {}).items():
             cfg = cfg or {}
-            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by", "key"}
+            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by", "key", "target"}
             if unknown:
                 raise ConfigError(f"catalogue {name_or_path}: table {name}: unknown keys {sorted(unknown)}")
+            target = cfg.get("target")
+            if target is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*", str(target)):
+                raise ConfigError(f"catalogue {name_or_path}: table {name}: target {target!r} must be lower-case "
+                                  "letters, digits and underscores")
             cursor = cfg.get("cursor")
             cursors = tuple(cursor) if isinstance(cursor, list) else ((cursor,) if cursor else ())
-            tables[name.lower()] = TableConfig(name, cursors[0] if cursors else None, cfg.get("partition_by"),
+            tables[name] = TableConfig(name, cursors[0] if cursors else None, cfg.get("partition_by"),
                                                tuple(cfg.get("cluster_by") or ()), cursor_fallbacks=cursors[1:],
-                                               key=tuple(cfg.get("key") or ()))
+                                               key=tuple(cfg.get("key") or ()), target=target)
         return cls(data["pipeline"], data["dataset"], int(data.get("lag_seconds", 0)), tables,
                    data.get("client_column"))
 
     def get(self, qualified: str) -> TableConfig:
-        return self.tables.get(qualified.lower(), TableConfig(qualified, listed=False))
+        """The table's entry: by its exact name, else by its schema in another case (``SAPSR3.MARA``
+        for the SAP stand-in's ``sapsr3.MARA``). Table names compare exactly: ``c1."UPPER"`` and
+        ``c1.upper`` are two tables. Unlisted tables get the defaults."""
+        if qualified in self.tables:
+            return self.tables[qualified]
+        schema, _, table = qualified.rpartition(".")
+        found = [t for name, t in self.tables.items()
+                 if name.rpartition(".")[2] == table and name.rpartition(".")[0].lower() == schema.lower()]
+        return found[0] if len(found) == 1 else TableConfig(qualified, listed=False)
 
     def names(self) -> list[str]:
         return [t.name for t in self.tables.values()]

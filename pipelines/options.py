@@ -13,6 +13,8 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
+from pipelines.errors import ConfigError
+
 SETUP_PY = Path(__file__).resolve().parent.parent / "setup.py"
 #: The local stand-in for Dataflow: Beam's FnApiRunner with worker threads (see ``beam_runs.LocalRunner``).
 LOCAL_RUNNER = "pipelines.beam_runs.LocalRunner"
@@ -130,6 +132,41 @@ def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:
 
 def is_local_runner(options: PipelineOptions) -> bool:
     return options.view_as(StandardOptions).runner == LOCAL_RUNNER
+
+
+def check_dataflow(options: PipelineOptions, given: dict[str, str | None] | None = None,
+                   gcs_paths: dict[str, str | None] | None = None, inputs: dict[str, str | None] | None = None,
+                   local_only: dict[str, str | None] | None = None) -> None:
+    """On ``--runner DataflowRunner``, refuse before anything runs what would point the job at this
+    machine, naming every problem at once: Dataflow's ``--project``, ``--region`` and a ``gs://``
+    ``--temp_location``, a ``bigquery://`` ``--warehouse`` (never the local DuckDB), and the entry
+    point's own options: ``given`` must be set (``--source_url``), ``gcs_paths`` must be ``gs://``
+    (``--staging_location``, which BigQuery loads from; ``--lake_location``), ``inputs`` ``gs://`` or
+    ``s3://`` (``--input``), ``local_only`` must not be set (``--replay``). Without them a run would
+    fall back to the laptop's stack (its database, folders, DuckDB file), which Dataflow's workers
+    cannot reach. Other runners: nothing to check."""
+    if options.view_as(StandardOptions).runner != "DataflowRunner":
+        return
+    gcp = options.view_as(GoogleCloudOptions)
+    warehouse = options.view_as(WarehouseOptions).warehouse
+    missing = [name for name, value in (("--project", gcp.project), ("--region", gcp.region),
+                                        *(given or {}).items()) if not value]
+    wrong = []
+    local = "none: a local folder"
+    paths = [("--temp_location", gcp.temp_location, ("gs",), "none"),
+             *((name, value, ("gs",), local) for name, value in (gcs_paths or {}).items()),
+             *((name, value, ("gs", "s3"), local) for name, value in (inputs or {}).items())]
+    for name, value, schemes, default in paths:
+        if not value or "://" not in value or value.split("://", 1)[0] not in schemes:
+            wrong.append(f"{name} on {' or '.join(f'{s}://' for s in schemes)} (got {value or default})")
+    if not (warehouse or "").startswith("bigquery://"):
+        wrong.append(f"--warehouse bigquery://PROJECT (got {warehouse or 'none: the local DuckDB file'})")
+    for name, value in (local_only or {}).items():
+        if value:
+            wrong.append(f"no {name} (a local file; Dataflow reads the cloud)")
+    if missing or wrong:
+        raise ConfigError("a Dataflow run needs " + "; ".join(
+            ([", ".join(missing)] if missing else []) + wrong) + ": it never falls back to this machine's stack")
 
 
 def staging_location(options: PipelineOptions) -> str | None:

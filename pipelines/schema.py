@@ -113,6 +113,17 @@ def with_warehouse_names(schema: TableSchema, table: str) -> TableSchema:
     return replace(schema, columns=columns, primary_key=tuple(renamed.get(k, k) for k in schema.primary_key))
 
 
+def raw_table_name(schema_name: str, table: str, default_schema: str) -> str:
+    """The raw table a source table loads into: its name lower-cased, every character other than a
+    letter, digit or underscore made ``_`` (``"Truck Loads"`` -> ``truck_loads``); a table outside the
+    pipeline's default schema is prefixed by its schema and ``__`` (``c1b.nopk`` -> ``c1b__nopk``).
+    Names that still meet (``"UPPER"`` and ``upper``) are refused by the loader, never merged."""
+    name = warehouse_name(table).lower()
+    if schema_name.lower() != default_schema.lower():
+        name = f"{warehouse_name(schema_name).lower()}__{name}"
+    return name
+
+
 def decimal_column(name: str, precision: int | None, scale: int | None, **kw) -> Column:
     """NUMERIC where it fits (scale <= 9, integer digits <= 29), else BIGNUMERIC; never a float.
 
@@ -135,6 +146,86 @@ def decimal_digits(column: Column) -> tuple[int, int]:
     if column.precision is None:
         return BIGNUMERIC_PRECISION, BIGNUMERIC_SCALE
     return column.precision, column.scale or 0
+
+
+# -- types that change: the wider type holding both ----------------------------------
+
+_DECIMALS = ("NUMERIC", "BIGNUMERIC")
+# An INT64 holds up to 19 digits: joined with a decimal, the decimal keeps that many before the point.
+_INT64_DIGITS = 19
+
+
+def type_text(column: Column) -> str:
+    """``NUMERIC(9,1)``, ``STRING``, ``RECORD``; `` REPEATED`` for arrays."""
+    text = column.type
+    if column.type in _DECIMALS and column.precision is not None:
+        text += f"({column.precision},{column.scale or 0})"
+    return f"{text} REPEATED" if column.mode == "REPEATED" else text
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """One change to a raw table's schema (see ``sources.avro.evolve`` and ``fit_raw_table``)."""
+
+    kind: str  # "add" | "widen" | "relax"
+    path: tuple[str, ...]  # ("lab", "city") for a nested field
+    before: Column | None
+    after: Column
+
+    def describe(self) -> str:
+        """``new column ag_g_t NUMERIC(9,3)``, ``mo_ppm widened NUMERIC(9,1) -> NUMERIC(12,1)``,
+        ``lab.accreditation now NULLABLE``."""
+        where = ".".join(self.path)
+        if self.kind == "add":
+            return f"new {'column' if len(self.path) == 1 else 'field'} {where} {type_text(self.after)}"
+        if self.kind == "widen":
+            assert self.before is not None
+            return f"{where} widened {type_text(self.before)} -> {type_text(self.after)}"
+        return f"{where} now {self.after.mode}"
+
+
+class TypeNotWidened(ValueError):
+    """Neither type holds the other's values, and no wider type holds both (``why`` may say more)."""
+
+    def __init__(self, why: str = ""):
+        super().__init__(why)
+        self.why = why
+
+
+def _decimal_join(old: Column, new: Column) -> tuple[int, int]:
+    """(precision, scale) of the narrowest decimal holding every value of both."""
+    def digits(c: Column) -> tuple[int, int]:  # (integer digits, scale)
+        if c.type == "INT64":
+            return _INT64_DIGITS, 0
+        precision, scale = decimal_digits(c)
+        return precision - scale, scale
+    (old_int, old_scale), (new_int, new_scale) = digits(old), digits(new)
+    scale = max(old_scale, new_scale)
+    return max(old_int, new_int) + scale, scale
+
+
+def widened_type(old: Column, new: Column) -> Column | None:
+    """The column type holding every value of both: None when ``old`` already holds ``new``'s
+    values (a narrower decimal, an integer in a FLOAT64), else the wider column; numbers widen
+    (INT64 -> FLOAT64, or a decimal keeping 19 integer digits; a decimal to one holding both).
+    Anything else raises :class:`TypeNotWidened`. Modes and nested fields are the caller's."""
+    if old.type == new.type and old.type not in _DECIMALS:
+        return None
+    numeric = {"INT64", *_DECIMALS}
+    if old.type in numeric and new.type in numeric:
+        precision, scale = _decimal_join(old, new)
+        if old.type in _DECIMALS and (precision, scale) == decimal_digits(old):
+            return None  # narrower (or the same) decimals fit the table's
+        wider = decimal_column(old.name, precision, scale, mode=old.mode, source_type=new.source_type,
+                               source_name=old.source_name)
+        if wider.type not in _DECIMALS:  # more digits than BIGNUMERIC holds: cannot hold both
+            raise TypeNotWidened("no decimal type holds both")
+        return wider
+    if old.type == "INT64" and new.type == "FLOAT64":
+        return replace(old, type="FLOAT64", source_type=new.source_type)
+    if old.type == "FLOAT64" and new.type == "INT64":
+        return None  # integers fit a FLOAT64 column (Avro's own int -> double promotion)
+    raise TypeNotWidened()
 
 
 # -- Arrow (the staged Parquet files) ------------------------------------------------
@@ -198,6 +289,23 @@ def duckdb_type(column: Column) -> str:
     return f"{base}[]" if column.mode == "REPEATED" else base
 
 
+_DUCKDB_TO_TYPE = {v: k for k, v in _DUCKDB_SCALARS.items()} | {"TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
+
+
+def column_from_duckdb(name: str, data_type: str) -> Column | None:
+    """A DuckDB column (``information_schema.columns.data_type``) in this vocabulary, or None for
+    a type no source maps to (a STRUCT, a MAP). VARCHAR reads as STRING, also where it holds the
+    exact text of a decimal wider than DuckDB's 38 digits."""
+    mode = "NULLABLE"
+    if data_type.endswith("[]"):
+        mode, data_type = "REPEATED", data_type[:-2]
+    found = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", data_type)
+    if found:
+        return decimal_column(name, int(found[1]), int(found[2]), mode=mode)
+    type_ = _DUCKDB_TO_TYPE.get(data_type)
+    return Column(name, type_, mode) if type_ else None
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB/PostgreSQL (reserved words and mixed case survive)."""
     return '"' + name.replace('"', '""') + '"'
@@ -226,10 +334,15 @@ def bigquery_schema_json(schema: TableSchema) -> list[dict]:
     return [bigquery_field(c) for c in schema.all_columns]
 
 
+# the legacy names BigQuery's API answers with for tables made with the standard ones
+_BIGQUERY_LEGACY = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "STRUCT": "RECORD",
+                    "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC"}
+
+
 def _from_bigquery_field(f: dict) -> Column:
     type_ = f["type"].upper()
     return Column(
-        f["name"], "RECORD" if type_ == "STRUCT" else type_, (f.get("mode") or "NULLABLE").upper(),
+        f["name"], _BIGQUERY_LEGACY.get(type_, type_), (f.get("mode") or "NULLABLE").upper(),
         int(f["precision"]) if "precision" in f else None,
         int(f["scale"]) if "scale" in f else None,
         fields=tuple(_from_bigquery_field(sub) for sub in f.get("fields") or ()),

@@ -9,7 +9,9 @@ scratch table always dropped, nothing committed when anything fails.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import socket
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -328,7 +330,15 @@ COLUMNS = ("`load_id`, `payload_t`, `grade_ppm`, `updated_at`, `shift_start`, `s
 SELECT = ("`load_id`, `payload_t`, `grade_ppm`, `updated_at`, `shift_start`, `shift_date`, `dump_time`, "
           "PARSE_JSON(`attributes`), `tags`, `photo`, `order`, `BenchLevel`")
 RUN_NAMES = ["run_id", "pipeline", "table_name", "target_table", "window_start", "window_end", "partitions",
-             "rows_read", "rows_loaded", "bytes_staged", "status", "error", "started_at", "ended_at"]
+             "rows_read", "rows_loaded", "bytes_staged", "status", "error", "started_at", "ended_at",
+             "rows_without_cursor", "host", "pid", "heartbeat_at", "abandoned_at", "abandoned_by"]
+
+
+def covers(cursor: str, start: bool = True, limits: bool = True) -> str:
+    """What a window replaces (Window.covers_sql): its range, or a cursor NULL or at a limit."""
+    inside = f"{cursor} >= @window_start AND {cursor} < @window_end" if start else f"{cursor} < @window_end"
+    unplaced = f"{cursor} IS NULL" + (f" OR {cursor} <= @cursor_min OR {cursor} >= @cursor_max" if limits else "")
+    return f"(({inside}) OR ({unplaced}))"
 MERGE_RUNS = (
     f"MERGE `{PROJECT}`.`ops`.`load_runs` AS t\n"
     "USING (SELECT * FROM UNNEST(@runs)) AS s\n"
@@ -374,16 +384,22 @@ def run_row_values(request: LoadRequest) -> dict:
         "bytes_staged": {"value": "56789"}, "status": {"value": "succeeded"}, "error": {"value": None},
         "started_at": {"value": "2026-11-22 10:15:03+00:00"},
         "ended_at": {"value": "2026-11-22 10:20:00.250000+00:00"},
+        "rows_without_cursor": {"value": None}, "host": {"value": socket.gethostname()},  # the launcher's
+        "pid": {"value": str(os.getpid())}, "heartbeat_at": {"value": None}, "abandoned_at": {"value": None},
+        "abandoned_by": {"value": None},
     }
 
 
 def test_commit_script_incremental_window():
     request = make_request()
     sql, params = bqw.commit_script(request, PROJECT)
-    assert sql == expected_script("`updated_at` >= @window_start AND `updated_at` < @window_end")
+    assert sql == expected_script(covers("`updated_at`"))
     got = params_repr(params)
-    assert list(got) == ["rows_read", "window_start", "window_end", "run_id", "loaded_at", "runs",
-                         "pipeline", "table_name", "cursor_column", "new_watermark"]
+    assert list(got) == ["rows_read", "window_start", "window_end", "cursor_min", "cursor_max", "run_id",
+                         "loaded_at", "runs", "pipeline", "table_name", "cursor_column", "new_watermark"]
+    # ±infinity landed as BigQuery's least and greatest TIMESTAMP: rows there are in every window
+    assert got["cursor_min"] == {**scalar("TIMESTAMP", "0001-01-01 00:00:00+00:00"), "name": "cursor_min"}
+    assert got["cursor_max"] == {**scalar("TIMESTAMP", "9999-12-31 23:59:59.999999+00:00"), "name": "cursor_max"}
     assert got["rows_read"] == {**scalar("INT64", "1234"), "name": "rows_read"}
     assert got["window_start"] == {**scalar("TIMESTAMP", "2026-11-21 10:00:00+00:00"), "name": "window_start"}
     assert got["window_end"] == {**scalar("TIMESTAMP", "2026-11-22 10:10:00+00:00"), "name": "window_end"}
@@ -400,7 +416,9 @@ def test_commit_script_incremental_window():
         ("run_id", "STRING"), ("pipeline", "STRING"), ("table_name", "STRING"), ("target_table", "STRING"),
         ("window_start", "STRING"), ("window_end", "STRING"), ("partitions", "INT64"), ("rows_read", "INT64"),
         ("rows_loaded", "INT64"), ("bytes_staged", "INT64"), ("status", "STRING"), ("error", "STRING"),
-        ("started_at", "TIMESTAMP"), ("ended_at", "TIMESTAMP"),
+        ("started_at", "TIMESTAMP"), ("ended_at", "TIMESTAMP"), ("rows_without_cursor", "INT64"),
+        ("host", "STRING"), ("pid", "INT64"), ("heartbeat_at", "TIMESTAMP"), ("abandoned_at", "TIMESTAMP"),
+        ("abandoned_by", "STRING"),
     ]
     assert runs["parameterValue"] == {"arrayValues": [{"structValues": run_row_values(request)}]}
 
@@ -417,7 +435,7 @@ def test_commit_script_full_refresh_replaces_everything():
 def test_commit_script_first_load_has_no_lower_bound():
     request = make_request(window=Window("updated_at", None, "2026-11-22T10:10:00+00:00"))
     sql, params = bqw.commit_script(request, PROJECT)
-    assert sql == expected_script("`updated_at` < @window_end")
+    assert sql == expected_script(covers("`updated_at`", start=False))
     got = params_repr(params)
     assert "window_start" not in got
     assert got["window_end"]["parameterType"] == {"type": "TIMESTAMP"}
@@ -431,21 +449,29 @@ def test_commit_script_without_cursor_leaves_watermarks_alone():
     assert [p.name for p in params] == ["rows_read", "run_id", "loaded_at", "runs"]
 
 
-@pytest.mark.parametrize("column, start, end, type_, values", [
+@pytest.mark.parametrize("column, start, end, type_, values, limits", [
     (Column("shift_start", "DATETIME"), "2026-11-21T06:00:00", "2026-11-22T06:00:00", "DATETIME",
-     ("2026-11-21T06:00:00.000000", "2026-11-22T06:00:00.000000")),
-    (Column("shift_date", "DATE"), "2026-11-21", "2026-11-22", "DATE", ("2026-11-21", "2026-11-22")),
-    (Column("load_id", "INT64"), "1000", "2001", "INT64", ("1000", "2001")),
+     ("2026-11-21T06:00:00.000000", "2026-11-22T06:00:00.000000"),
+     ("0001-01-01T00:00:00.000000", "9999-12-31T23:59:59.999999")),
+    (Column("shift_date", "DATE"), "2026-11-21", "2026-11-22", "DATE", ("2026-11-21", "2026-11-22"),
+     ("0001-01-01", "9999-12-31")),
+    (Column("load_id", "INT64"), "1000", "2001", "INT64", ("1000", "2001"), None),
     (Column("updated_at", "TIMESTAMP"), "2026-11-21T12:00:00+02:00", "2026-11-22T10:10:00Z", "TIMESTAMP",
-     ("2026-11-21 10:00:00+00:00", "2026-11-22 10:10:00+00:00")),
+     ("2026-11-21 10:00:00+00:00", "2026-11-22 10:10:00+00:00"),
+     ("0001-01-01 00:00:00+00:00", "9999-12-31 23:59:59.999999+00:00")),
 ])
-def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, values):
+def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, values, limits):
     request = make_request(window=Window(column.name, start, end), new_watermark=end)
     sql, params = bqw.commit_script(request, PROJECT)
-    assert f"DELETE FROM {RAW} WHERE `{column.name}` >= @window_start AND `{column.name}` < @window_end;" in sql
+    assert f"DELETE FROM {RAW} WHERE {covers(f'`{column.name}`', limits=bool(limits))};" in sql
     got = params_repr(params)
     assert (got["window_start"], got["window_end"]) == (
         {**scalar(type_, values[0]), "name": "window_start"}, {**scalar(type_, values[1]), "name": "window_end"})
+    if limits:  # a time cursor's limits are typed like it: the values ±infinity land as
+        assert (got["cursor_min"], got["cursor_max"]) == (
+            {**scalar(type_, limits[0]), "name": "cursor_min"}, {**scalar(type_, limits[1]), "name": "cursor_max"})
+    else:
+        assert "cursor_min" not in got
 
 
 def test_bound_values_are_python_values_of_the_cursor_type():
@@ -459,7 +485,7 @@ def test_reserved_and_mixed_case_cursor_is_quoted():
     schema = TableSchema((Column("order", "INT64"), Column("BenchLevel", "STRING")))
     request = make_request(schema=schema, window=Window("order", "10", "20"), partition_by=None, cluster_by=())
     sql, _ = bqw.commit_script(request, PROJECT)
-    assert f"DELETE FROM {RAW} WHERE `order` >= @window_start AND `order` < @window_end;" in sql
+    assert f"DELETE FROM {RAW} WHERE {covers('`order`', limits=False)};" in sql
     assert f"INSERT INTO {RAW} (`order`, `BenchLevel`, `_run_id`, `_loaded_at`)\n" in sql
 
 
@@ -493,7 +519,7 @@ def test_sap_change_date_window_replaces_by_the_same_expression_it_was_read_with
     request = make_request(window=Window("BenchLevel", "20260101", "20261122", fallbacks=("order",)))
     condition, params = bqw.window_filter(request)
     expression = "CASE WHEN `BenchLevel` NOT IN ('00000000', ' ') THEN `BenchLevel` ELSE `order` END"
-    assert condition == f"{expression} >= @window_start AND {expression} < @window_end"
+    assert condition == covers(expression, limits=False)
     assert [(p.name, p.type_, p.value) for p in params] == [("window_start", "STRING", "20260101"),
                                                            ("window_end", "STRING", "20261122")]
 
@@ -925,3 +951,97 @@ def test_commit_script_of_a_file_full_refresh_replaces_rows_and_manifest():
     assert not any(s.startswith("ASSERT NOT EXISTS") for s in statements)  # no race guard: it replaces
     assert statements[-3].startswith(f"INSERT INTO `{PROJECT}`.`ops`.`loaded_files`")
     assert [p.name for p in params].count("target_table") == 1 and "content_hashes" not in [p.name for p in params]
+
+
+# -- run bookkeeping and source type changes (issue 12) -------------------------------------
+
+
+def test_ensure_ops_adds_the_columns_the_schema_files_gained_to_existing_tables():
+    made = FakeClient()
+    warehouse(made).ensure_ops()
+    before = [bigquery.SchemaField(n, "INTEGER" if n in ("partitions", "rows_read") else "STRING")
+              for n in RUN_NAMES[:14]]
+    made.tables[f"{PROJECT}.ops.load_runs"] = bigquery.Table(f"{PROJECT}.ops.load_runs", schema=before)
+    client = FakeClient(datasets=made.datasets, tables=made.tables)
+    warehouse(client).ensure_ops()
+    updates = [c for c in client.calls if c[0] == "update_table"]
+    assert [(c[1], c[2]) for c in updates] == [(f"{PROJECT}.ops.load_runs", ["schema"])]  # the others are whole
+    fields = updates[0][3]["schema"]["fields"]
+    assert [f["name"] for f in fields] == RUN_NAMES
+    assert [(f["type"], f["mode"]) for f in fields[14:]] == [
+        ("INT64", "NULLABLE"), ("STRING", "NULLABLE"), ("INT64", "NULLABLE"), ("TIMESTAMP", "NULLABLE"),
+        ("TIMESTAMP", "NULLABLE"), ("STRING", "NULLABLE")]
+    assert "create_table" not in client.names()
+
+
+def test_running_rows_heartbeats_and_abandoned_runs_are_parameterized_statements():
+    client = FakeClient()
+    names = ["run_id", "table_name", "host", "pid", "started_at", "heartbeat_at"]
+    client.query_results = [([("r1", "public.trucks", "composer-7", 12, STARTED, None)], names, None)]
+    wh = warehouse(client)
+    assert wh.running_runs() == [{"run_id": "r1", "table_name": "public.trucks", "host": "composer-7", "pid": 12,
+                                  "started_at": STARTED, "heartbeat_at": None}]
+    wh.heartbeat("r2", LOADED)
+    wh.mark_abandoned([{"run_id": "r1", "table_name": "public.trucks", "error": "abandoned: no sign of life"}],
+                      "r3", LOADED)
+    wh.mark_abandoned([], "r3", LOADED)
+    (select, beat, abandon) = [c for c in client.calls if c[0] == "query"]
+    assert select[1] == ("SELECT run_id, table_name, host, pid, started_at, heartbeat_at FROM ops.load_runs "
+                         "WHERE status = 'running' ORDER BY started_at, run_id, table_name")
+    assert beat[1] == (f"UPDATE `{PROJECT}`.`ops`.`load_runs`\nSET `heartbeat_at` = @at\n"
+                       "WHERE `run_id` = @run_id AND `status` = 'running'")
+    assert beat[2] == {"run_id": {**scalar("STRING", "r2"), "name": "run_id"},
+                       "at": {**scalar("TIMESTAMP", "2026-11-22 10:20:00.250000+00:00"), "name": "at"}}
+    assert abandon[1] == (
+        f"UPDATE `{PROJECT}`.`ops`.`load_runs` AS t\n"
+        "SET `status` = 'abandoned', `abandoned_at` = @at, `abandoned_by` = @abandoned_by, `error` = d.`error`\n"
+        "FROM UNNEST(@dead) AS d\n"
+        "WHERE t.`run_id` = d.`run_id` AND t.`table_name` = d.`table_name` AND t.`status` = 'running'")
+    dead = abandon[2]["dead"]["parameterValue"]["arrayValues"]
+    assert [{k: v["value"] for k, v in d["structValues"].items()} for d in dead] == [
+        {"run_id": "r1", "table_name": "public.trucks", "error": "abandoned: no sign of life"}]
+    assert abandon[2]["abandoned_by"] == {**scalar("STRING", "r3"), "name": "abandoned_by"}
+
+
+def test_a_source_type_change_widens_the_raw_column_by_ddl_before_the_load():
+    """The raw table as BigQuery's API describes it (legacy type names); the source's integer is now
+    numeric(12,2): the column becomes NUMERIC(21,2) before the load job, never a rounded INT64."""
+    from pipelines.batch.loader import fit_raw_table
+    from pipelines.errors import SourceError
+
+    raw_id = f"{PROJECT}.raw_production.readings"
+    existing = bigquery.Table(raw_id, schema=[
+        bigquery.SchemaField("id", "INTEGER"), bigquery.SchemaField("qty", "INTEGER"),
+        bigquery.SchemaField("amount", "NUMERIC", precision=30, scale=4),
+        bigquery.SchemaField("_run_id", "STRING", "REQUIRED"),
+        bigquery.SchemaField("_loaded_at", "TIMESTAMP", "REQUIRED")])
+    client = FakeClient(datasets={f"{PROJECT}.raw_production"}, tables={raw_id: existing})
+    wh = warehouse(client)
+    raw = wh.raw_schema("raw_production", "readings")
+    source = TableSchema((Column("id", "INT64"),
+                          Column("qty", "NUMERIC", precision=12, scale=2, source_type="numeric(12,2)"),
+                          Column("amount", "NUMERIC", precision=10, scale=2, source_type="numeric(10,2)")))
+    schema, changes = fit_raw_table(source, raw, "public.readings", wh.stored_type)
+    assert [(c.name, c.type, c.precision, c.scale) for c in schema.columns] == [
+        ("id", "INT64", None, None), ("qty", "NUMERIC", 21, 2), ("amount", "NUMERIC", 30, 4)]  # amount already holds it
+    assert [c.describe() for c in changes] == ["qty widened INT64 -> NUMERIC(21,2)"]
+    wh.load(make_request(table="readings", schema=schema, schema_changes=changes, window=Window(None, None, None),
+                         new_watermark=None, partition_by=None, cluster_by=()))
+    queries = [c for c in client.calls if c[0] in ("query", "load_table_from_uri")]
+    assert queries[0][:2] == ("query", f"ALTER TABLE `{raw_id.replace('.', '`.`')}` ALTER COLUMN `qty` "
+                                       "SET DATA TYPE NUMERIC(21, 2)")
+    assert [c[0] for c in queries[1:]] == ["load_table_from_uri", "query"]  # then the load job and the commit
+
+    with pytest.raises(SourceError, match=r"^public\.readings: column qty changed type: INT64 in the raw table, "
+                                          r"STRING \(text\) in the source"):
+        fit_raw_table(TableSchema((Column("qty", "STRING", source_type="text"),)), raw, "public.readings",
+                      wh.stored_type)
+
+
+def test_loaded_into_reads_which_source_filled_each_raw_table():
+    client = FakeClient()
+    client.query_results = [([("raw_production.c1__nopk", "c1.nopk")], ["target_table", "table_name"], None)]
+    assert warehouse(client).loaded_into("raw_production") == [("raw_production.c1__nopk", "c1.nopk")]
+    assert client.calls[0][1] == ("SELECT DISTINCT target_table, table_name FROM ops.load_runs WHERE status = "
+                                  "'succeeded' AND STARTS_WITH(target_table, 'raw_production.') "
+                                  "ORDER BY target_table, table_name")

@@ -8,20 +8,39 @@ import sys
 import tarfile
 from pathlib import Path
 
-import duckdb
+import pytest
+from test_bigquery_warehouse import FakeClient
 
 from pipelines.batch import production
+from pipelines.warehouse import bigquery_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_dataflow_runner_builds_a_valid_batch_job(production_url, tmp_path, minera_home, monkeypatch):
+@pytest.fixture
+def bigquery(monkeypatch) -> FakeClient:
+    """The project's BigQuery, as the recording fake of test_bigquery_warehouse (no cloud account here)."""
+    client = FakeClient()
+    monkeypatch.setattr(bigquery_warehouse.bigquery, "Client", lambda **kw: client)
+    return client
+
+
+def assert_nothing_written(client: FakeClient) -> None:
+    """A dry run reads the warehouse (watermarks, run history, table schemas) and writes no row:
+    no load job, no DML; at most the ops tables are made."""
+    assert "load_table_from_uri" not in client.names()
+    queries = [call[1] for call in client.calls if call[0] == "query"]
+    assert queries and all(sql.startswith("SELECT") for sql in queries), queries
+    made = [call[1]["tableReference"] for call in client.calls if call[0] == "create_table"]
+    assert {table["datasetId"] for table in made} <= {"ops"}
+
+
+def test_dataflow_runner_builds_a_valid_batch_job(production_url, tmp_path, minera_home, monkeypatch, bigquery):
     monkeypatch.setenv("PGPASSWORD", "s3cret-never-in-the-job")
     job_file = tmp_path / "job.json"
-    warehouse = tmp_path / "w.duckdb"
     outcomes = production.run([
         "--source_url", production_url, "--tables", "public.truck_loads,public.blasts",
-        "--warehouse", f"duckdb://{warehouse}",
+        "--warehouse", "bigquery://minera-prod",
         "--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
         "--temp_location", "gs://minera-tmp/tmp", "--staging_location", "gs://minera-staging/staging",
         "--rows_per_partition", "5000", "--dry_run=True", "--no_auth", "--dataflow_job_file", str(job_file),
@@ -40,11 +59,8 @@ def test_dataflow_runner_builds_a_valid_batch_job(production_url, tmp_path, mine
     assert options["setup_file"] == str(ROOT / "setup.py")
     assert options["project"] == "minera-prod" and options["region"] == "europe-west1"
     assert "s3cret" not in text and "PGPASSWORD" not in options.values()
-    # the launcher planned but did not touch the warehouse's raw tables
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw_production'"
-                       ).fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM ops.load_runs").fetchone()[0] == 0
+    assert_nothing_written(bigquery)  # the launcher planned but did not touch the raw tables or ops.load_runs
+    assert not (minera_home / "warehouse.duckdb").exists()
 
 
 def test_setup_py_packages_everything_a_worker_imports(tmp_path):
@@ -123,16 +139,19 @@ def test_streaming_job_passes_the_id_attribute_to_dataflow(tmp_path, minera_home
     assert not [s for s in steps.values() if s["urn"] == "beam:transform:pubsub_write:v1"]  # no topic, no publish
 
 
-def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home):
+def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home, bigquery, s3_server, s3_client):
     """The lab files on Dataflow: the launcher lists and reads headers, workers stage; nothing loads in a dry run."""
     from pipelines.batch import rock_quality
     from pipelines.simulate import rock_quality as lab
 
-    lab.generate(tmp_path / "landing", files=2, samples=10, broken=["empty"])
+    landing = tmp_path / "landing"
+    s3_client.create_bucket(Bucket="andes-lab-exports")
+    for g in lab.generate(landing, files=2, samples=10, broken=["empty"]):
+        s3_client.upload_file(str(g.path), "andes-lab-exports", "rq/" + g.path.relative_to(landing).as_posix())
     job_file = tmp_path / "job.json"
-    warehouse = tmp_path / "w.duckdb"
     outcomes = rock_quality.run([
-        "--input", f"{tmp_path / 'landing'}/**.avro", "--warehouse", f"duckdb://{warehouse}",
+        "--input", "s3://andes-lab-exports/rq/**.avro", "--s3_endpoint_url", s3_server,
+        "--warehouse", "bigquery://minera-prod",
         "--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
         "--temp_location", "gs://minera-tmp/tmp", "--staging_location", "gs://minera-staging/staging",
         "--dry_run=True", "--no_auth", "--dataflow_job_file", str(job_file),
@@ -142,8 +161,63 @@ def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home):
     assert job["job"]["type"] == "JOB_TYPE_BATCH"
     assert {"StageLandedFiles/Files", "StageLandedFiles/Spread", "StageLandedFiles/Stage"} <= set(job["transforms"])
     assert job["options"]["setup_file"] == str(ROOT / "setup.py")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw_vendor'"
-                       ).fetchone()[0] == 0
-    for table in ("loaded_files", "rejected_files", "load_runs"):  # not even the empty file is recorded
-        assert con.execute(f"SELECT count(*) FROM ops.{table}").fetchone()[0] == 0
+    assert_nothing_written(bigquery)  # not even the empty file is recorded
+
+
+# -- a Dataflow run never falls back to the laptop's stack (issue 12, point 7) ------------------------
+
+def test_the_command_users_type_names_every_missing_dataflow_setting_before_anything_runs(tmp_path):
+    """``python -m pipelines.batch.erp --runner DataflowRunner``: one line naming what is missing; no
+    local stack started, no local warehouse or staging folder made."""
+    from test_production_failures import assert_one_line_error, cli_env
+
+    home = tmp_path / "home"
+    proc = subprocess.run([sys.executable, "-m", "pipelines.batch.erp", "--runner", "DataflowRunner"], cwd=ROOT,
+                          env=cli_env(home), capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, 2, "a Dataflow run needs --project, --region, --source_url;",
+                          "--temp_location on gs:// (got none)", "--warehouse bigquery://PROJECT (got none",
+                          "--staging_location on gs:// (got none", "never falls back to this machine")
+    assert not home.exists()
+
+    proc = subprocess.run([sys.executable, "-m", "pipelines.batch.production", "--runner", "DataflowRunner",
+                           "--project", "minera-prod", "--region", "europe-west1", "--temp_location", "/tmp/t",
+                           "--source_url", "postgresql://loader@10.20.0.5/production", "--warehouse",
+                           f"duckdb://{tmp_path / 'w.duckdb'}", "--staging_location", "gs://minera-staging/s"],
+                          cwd=ROOT, env=cli_env(home), capture_output=True, text=True, timeout=120)
+    last = assert_one_line_error(proc, 2, "--temp_location on gs:// (got /tmp/t)",
+                                 f"--warehouse bigquery://PROJECT (got duckdb://{tmp_path / 'w.duckdb'})")
+    assert "--project" not in last and "--source_url" not in last and "--staging_location" not in last
+    assert not home.exists() and not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_file_loader_on_dataflow_refuses_local_input_and_warehouse(tmp_path, minera_home):
+    from pipelines.batch import rock_quality
+    from pipelines.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        rock_quality.run(["--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
+                          "--temp_location", "gs://minera-tmp/tmp", "--input", str(tmp_path / "landing/*.avro"),
+                          "--warehouse", f"duckdb://{tmp_path / 'w.duckdb'}"])
+    message = str(refused.value)
+    assert f"--input on gs:// or s3:// (got {tmp_path / 'landing/*.avro'})" in message
+    assert "--warehouse bigquery://PROJECT" in message and "--staging_location on gs:// (got none" in message
+    assert not minera_home.exists() and not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize("pipeline", ["sensors", "machine_issues"])
+def test_a_streaming_job_on_dataflow_takes_no_replay_file_local_lake_or_duckdb(pipeline, tmp_path, minera_home):
+    import importlib
+
+    from pipelines.errors import ConfigError
+
+    replay = tmp_path / "replay.jsonl"
+    replay.write_text("")
+    module = importlib.import_module(f"pipelines.streaming.{pipeline}")
+    with pytest.raises(ConfigError) as refused:
+        module.run(["--replay", str(replay), "--runner", "DataflowRunner", "--streaming", "--project", "minera-prod",
+                    "--region", "europe-west1", "--temp_location", "gs://minera-tmp/tmp"])
+    message = str(refused.value)
+    assert "no --replay (a local file; Dataflow reads the cloud)" in message
+    assert "--warehouse bigquery://PROJECT (got none: the local DuckDB file)" in message
+    assert ("--lake_location on gs:// (got none: a local folder)" in message) == (pipeline == "sensors")
+    assert not minera_home.exists()

@@ -41,7 +41,6 @@ from pipelines.sources.oracle import (
     map_oracle_column,
     plan_partitions,
     rowid,
-    window_predicates,
 )
 
 SCN = 9_876_543_210
@@ -206,19 +205,20 @@ def test_change_date_over_sap_dates():
         change_date_sql((), quote_ident)
 
 
-def test_window_and_client_predicates_are_bound_not_rendered():
-    assert window_predicates('"AEDAT"', "20260101", "20261123") == (
-        ['"AEDAT" >= :w_start', '"AEDAT" < :w_end'], (("w_start", "20260101"), ("w_end", "20261123")))
-    assert window_predicates('"AEDAT"', None, "20261123") == (['"AEDAT" < :w_end'], (("w_end", "20261123"),))
+def test_client_predicate_is_bound_not_rendered():
     assert client_predicate(column="MANDT", client="100") == ('"MANDT" = :client', ("client", "100"))
 
 
 # -- partitions -------------------------------------------------------------------------------
 
-SELECT = ('SELECT "MANDT", "MBLNR", "MJAHR", "ZEILE", "MATNR", "MENGE", "ERDAT", "AEDAT", "/MINE/SHIFT", '
-          'SYS_EXTRACT_UTC("/MINE/LOADED_AT") AS "/MINE/LOADED_AT" FROM "SAPSR3"."MSEG" AS OF SCN :scn')
 CHANGED = """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END"""
-FILTERS = f' WHERE "MANDT" = :client AND {CHANGED} >= :w_start AND {CHANGED} < :w_end'
+COLUMNS = ('SELECT "MANDT", "MBLNR", "MJAHR", "ZEILE", "MATNR", "MENGE", "ERDAT", "AEDAT", "/MINE/SHIFT", '
+           'SYS_EXTRACT_UTC("/MINE/LOADED_AT") AS "/MINE/LOADED_AT"')
+FROM = ' FROM "SAPSR3"."MSEG" AS OF SCN :scn'
+# with a window, the statement also says which rows have no change date, for the run to count them
+SELECT = COLUMNS + f', CASE WHEN ({CHANGED} IS NULL) THEN 1 ELSE 0 END AS "_without_cursor"' + FROM
+# the window, or a change date that is NULL: such rows are in every window (Window.covers_sql)
+FILTERS = f' WHERE "MANDT" = :client AND (({CHANGED} >= :w_start AND {CHANGED} < :w_end) OR ({CHANGED} IS NULL))'
 BINDS = (("scn", SCN), ("client", "100"), ("w_start", "20260101"), ("w_end", "20261123"))
 WINDOW = Window("AEDAT", "20260101", "20261123", fallbacks=("ERDAT",))
 
@@ -305,7 +305,7 @@ def test_rowid_ranges_never_outnumber_blocks_and_small_tables_read_in_one_statem
     small = mseg(rows=10, blocks=1)
     (only,) = plan_partitions(small, Window(None, None, None), arrow_schema(small.schema), "s", 1_000, 64,
                               scn=SCN, extents=None)
-    assert only.sql == SELECT
+    assert only.sql == COLUMNS + FROM
     assert only.params == (("scn", SCN),)
 
 
@@ -335,7 +335,7 @@ def test_full_refresh_reads_everything_before_the_end():
     window = Window("AEDAT", "20260101", "20261123", full_refresh=True, fallbacks=("ERDAT",))
     _, parts = _plan(None, window=window, max_partitions=1)
     (only,) = parts
-    assert only.sql == SELECT + f' WHERE "MANDT" = :client AND {CHANGED} < :w_end'
+    assert only.sql == SELECT + f' WHERE "MANDT" = :client AND (({CHANGED} < :w_end) OR ({CHANGED} IS NULL))'
     assert only.params == (("scn", SCN), ("client", "100"), ("w_end", "20261123"))
 
 
@@ -343,21 +343,32 @@ def test_typed_cursors_bind_text_converted_by_oracle():
     table = describe_table("SAPSR3", "ZLOG", [col("ID", "NUMBER", 10, 0), col("CREATED", "DATE"),
                                                col("AT", "TIMESTAMP(6) WITH TIME ZONE", scale=6)], [], [], None)
     schema = arrow_schema(table.schema)
-    head = 'SELECT "ID", "CREATED", SYS_EXTRACT_UTC("AT") AS "AT" FROM "SAPSR3"."ZLOG" AS OF SCN :scn WHERE '
     ts = "TO_TIMESTAMP({}, 'YYYY-MM-DD HH24:MI:SS.FF6')"
+
+    def expected(cursor: str, inside: str, unplaced: str) -> str:
+        return (f'SELECT "ID", "CREATED", SYS_EXTRACT_UTC("AT") AS "AT", CASE WHEN {unplaced} THEN 1 ELSE 0 END '
+                f'AS "_without_cursor" FROM "SAPSR3"."ZLOG" AS OF SCN :scn WHERE (({inside}) OR {unplaced})')
+
+    # a time cursor: rows before year 1 or at 9999's last microsecond are in every window, as NULLs are
+    limits = {"w_min": "0001-01-01 00:00:00.000000", "w_max": "9999-12-31 23:59:59.999999"}
+    unplaced = '({0} IS NULL OR {0} <= {1} OR {0} >= {2})'
     (p,) = plan_partitions(table, Window("CREATED", "2026-01-01T00:00:00", "2026-11-23T06:30:00.250000"),
                            schema, "s", 1, 1, scn=SCN, extents=None)
-    assert p.sql == head + f'"CREATED" >= {ts.format(":w_start")} AND "CREATED" < {ts.format(":w_end")}'
+    assert p.sql == expected('"CREATED"', f'"CREATED" >= {ts.format(":w_start")} AND "CREATED" < {ts.format(":w_end")}',
+                             unplaced.format('"CREATED"', ts.format(":w_min"), ts.format(":w_max")))
     assert p.params == (("scn", SCN), ("w_start", "2026-01-01 00:00:00.000000"),
-                        ("w_end", "2026-11-23 06:30:00.250000"))
+                        ("w_end", "2026-11-23 06:30:00.250000"), *limits.items())
+    assert p.counts_without_cursor and p.arrow_schema.names[-1] == "_without_cursor"
+    assert p.staged_schema == schema
     (p,) = plan_partitions(table, Window("AT", "2026-01-01T00:00:00-03:00", "2026-11-23T00:00:00+00:00"),
                            schema, "s", 1, 1, scn=SCN, extents=None)
-    assert p.sql == head + f'SYS_EXTRACT_UTC("AT") >= {ts.format(":w_start")} AND ' \
-                           f'SYS_EXTRACT_UTC("AT") < {ts.format(":w_end")}'
+    utc = 'SYS_EXTRACT_UTC("AT")'
+    assert p.sql == expected(utc, f'{utc} >= {ts.format(":w_start")} AND {utc} < {ts.format(":w_end")}',
+                             unplaced.format(utc, ts.format(":w_min"), ts.format(":w_max")))
     assert p.params == (("scn", SCN), ("w_start", "2026-01-01 03:00:00.000000"),
-                        ("w_end", "2026-11-23 00:00:00.000000"))
+                        ("w_end", "2026-11-23 00:00:00.000000"), *limits.items())
     (p,) = plan_partitions(table, Window("ID", "100", "250"), schema, "s", 1, 1, scn=SCN, extents=None)
-    assert p.sql == head + '"ID" >= :w_start AND "ID" < :w_end'
+    assert p.sql == expected('"ID"', '"ID" >= :w_start AND "ID" < :w_end', '("ID" IS NULL)')
     assert p.params == (("scn", SCN), ("w_start", 100), ("w_end", 250))
     with pytest.raises(ConfigError, match="several columns needs SAP date"):
         plan_partitions(table, Window("ID", None, "5", fallbacks=("CREATED",)), schema, "s", 1, 1, scn=SCN,

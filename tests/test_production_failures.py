@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -397,11 +398,22 @@ def test_killed_run_leaves_no_raw_rows_and_the_next_run_loads_everything_once(pr
         assert [(r[0], r[2]) for r in runs.values()] == [("killed-run", "running")] * 2
 
     outcomes = load(production_url, path, "public.truck_loads", "--staging_location", str(staging),
-                    "--rows_per_partition", "2000")
+                    "--rows_per_partition", "2000", "--run_id", "next-run")
     want = source_count(production_url, "truck_loads")
     assert [o.rows for o in outcomes] == [want]
     assert raw_counts(path, "truck_loads") == (want, want, want)  # nothing of the killed run slipped in
     assert "public.truck_loads" in warehouse_state(path)["watermarks"]
+    # the next run found the killed run's launcher gone: its rows say so, and who noticed when
+    with duckdb.connect(str(path), read_only=True) as con:
+        killed = con.execute("SELECT table_name, status, abandoned_by, abandoned_at IS NOT NULL, error "
+                             "FROM ops.load_runs WHERE run_id = 'killed-run' ORDER BY table_name").fetchall()
+    if sig == signal.SIGINT:
+        assert [r[1:4] for r in killed] == [("failed", None, False)] * 2
+    else:
+        assert [r[:4] for r in killed] == [(t, "abandoned", "next-run", True)
+                                           for t in ("public.slow_reads", "public.truck_loads")]
+        assert all(r[4] == f"abandoned: its launcher (pid {proc.pid} on {socket.gethostname()}) is gone"
+                   for r in killed)
 
 
 # --- 8. one table fails at commit, the others load ---------------------------------------

@@ -42,12 +42,20 @@ from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
 from pipelines.batch import staging
 from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
-from pipelines.options import BatchLoadOptions, apply_runner_defaults, run_id_option, staging_location, warehouse_url
+from pipelines.options import (
+    BatchLoadOptions,
+    apply_runner_defaults,
+    check_dataflow,
+    run_id_option,
+    staging_location,
+    warehouse_url,
+)
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.avro import IncompatibleSchema, SchemaChange, codec_problem, evolve, table_schema, to_arrow
 from pipelines.sources.base import Window
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
+from pipelines.warehouse.runs import abandon_dead_runs, record_outcome
 
 log = logging.getLogger(__name__)
 
@@ -474,6 +482,7 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
     if opts.settle_seconds < 0:
         raise ConfigError(f"--settle_seconds {opts.settle_seconds:g} is negative")
     apply_runner_defaults(options, argv)
+    check_dataflow(options, gcs_paths={"--staging_location": staging_location(options)}, inputs={"--input": opts.input})
     FileSystems.set_options(options)  # s3:// endpoint and keys, for the launcher's own reads
     from pipelines.local import stack
 
@@ -484,6 +493,7 @@ def run_file_load(source: FileSource, argv: list[str] | None) -> list[FileOutcom
     pattern = _absolute(opts.input or source.default_input())
     started_at = datetime.now(timezone.utc)
     run_id = run_id_option(options) or new_run_id(started_at)
+    abandon_dead_runs(warehouse, run_id, options.view_as(TestOptions).dry_run)
     prefix = staging.join(stage_root, run_id, source.dataset, source.table)
     quarantine = _quarantine_root(opts, stage_root)
 
@@ -632,7 +642,7 @@ def _commit(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: list
         count = warehouse.load(request)
     except Exception as exc:  # noqa: BLE001 - recorded, then raised as one line
         message = one_line(exc)
-        warehouse.record_runs([{
+        record_outcome(warehouse, [{
             "run_id": run_id, "pipeline": source.pipeline, "table_name": source.target,
             "target_table": source.target, "partitions": len(accepted), "rows_read": request.rows_read,
             "bytes_staged": request.bytes_staged, "status": "failed", "error": message,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -30,19 +31,31 @@ from pipelines.batch import staging
 from pipelines.batch.transforms import ExtractToStaging
 from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
 from pipelines.catalogue import Catalogue, TableConfig
-from pipelines.errors import ConfigError, PartialFailure, PipelineError, one_line
+from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
 from pipelines.options import (
     BatchLoadOptions,
     apply_runner_defaults,
+    check_dataflow,
     is_local_runner,
     run_id_option,
     staging_location,
     warehouse_url,
 )
-from pipelines.schema import arrow_schema, with_warehouse_names
+from pipelines.schema import (
+    Column,
+    SchemaChange,
+    TableSchema,
+    TypeNotWidened,
+    arrow_schema,
+    raw_table_name,
+    type_text,
+    widened_type,
+    with_warehouse_names,
+)
 from pipelines.sources.base import Partition, SourceTable, Window, dats
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
+from pipelines.warehouse.runs import Heartbeat, abandon_dead_runs, launcher, record_outcome
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +89,7 @@ class TablePlan:
     target_table: str
     key_partitions: list[Partition] = dataclasses.field(default_factory=list)  # --detect_deletes
     key_filter: tuple[tuple[str, str], ...] = ()
+    schema_changes: tuple[SchemaChange, ...] = ()  # raw columns widened to hold the source's new type
 
 
 @dataclass
@@ -136,6 +150,9 @@ def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOption
     if missing:
         raise ConfigError(f"catalogue cursor {', '.join(missing)} is not a column of {table.qualified}")
     column_type = table.schema.column(cursor).type
+    if len({table.schema.column(c).type for c in config.cursor_columns}) > 1:
+        raise ConfigError(f"catalogue cursor {', '.join(config.cursor_columns)} of {table.qualified}: "
+                          "a cursor and its fallbacks must share one type")
     end = _parse_bound(opts.end, column_type, "--end") if opts.end else snapshot.window_end(table, cursor, lag)
     fallbacks = config.cursor_fallbacks
     if opts.full_refresh:
@@ -165,6 +182,8 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     options = PipelineOptions(argv)
     opts = options.view_as(BatchLoadOptions)
     apply_runner_defaults(options, argv)
+    check_dataflow(options, given={"--source_url": opts.source_url},
+                   gcs_paths={"--staging_location": staging_location(options)})
     from pipelines.local import stack
 
     catalogue = Catalogue.load(opts.catalogue or source.catalogue)
@@ -188,27 +207,31 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
              warehouse.describe(), run_prefix)
 
     dry_run = options.view_as(TestOptions).dry_run
-    with source.open_snapshot(source_url, opts) as snapshot:
-        workers = _local_workers(options)
-        plans = [_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers, client)
-                 for name in names]
-        if not dry_run:
-            warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
-        partitions = [part for p in plans for part in p.partitions + p.key_partitions]
-        try:
-            compression = opts.staging_compression or ("snappy" if staging.is_remote(stage_root) else "none")
-            result = _extract(options, partitions, snapshot.reader(), compression)
-            if dry_run:
-                return _report_dry_run(options, result, plans)
-        except BaseException as exc:
-            message = beam_error(exc)
-            warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "failed", message) for p in plans])
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise PipelineError(f"extraction failed, nothing loaded: {message}") from exc
+    abandon_dead_runs(warehouse, run_id, dry_run)
+    with Heartbeat(warehouse, run_id):
+        with source.open_snapshot(source_url, opts) as snapshot:
+            workers = _local_workers(options)
+            plans = _unique([_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers,
+                                         client, source.default_schema) for name in names])
+            _refuse_shared_targets(plans, warehouse, catalogue, opts.full_refresh)
+            if not dry_run:
+                warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
+            partitions = [part for p in plans for part in p.partitions + p.key_partitions]
+            try:
+                compression = opts.staging_compression or ("snappy" if staging.is_remote(stage_root) else "none")
+                result = _extract(options, partitions, snapshot.reader(), compression)
+                if dry_run:
+                    return _report_dry_run(options, result, plans)
+            except BaseException as exc:
+                message = beam_error(exc)
+                record_outcome(warehouse, [_run_row(run_id, catalogue, p, started_at, "failed", message)
+                                           for p in plans])
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                raise PipelineError(f"extraction failed, nothing loaded: {message}") from exc
 
-    outcomes = [_commit_table(warehouse, catalogue, plan, run_id, started_at, source.tracks_deletes)
-                for plan in plans]
+        outcomes = [_commit_table(warehouse, catalogue, plan, run_id, started_at, source.tracks_deletes)
+                    for plan in plans]
     failed = [o for o in outcomes if o.error]
     if not failed:
         staging.delete_prefix(run_prefix)
@@ -222,9 +245,83 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     return outcomes
 
 
+def _unique(plans: list[TablePlan]) -> list[TablePlan]:
+    """A table named twice in --tables (or by two spellings of one name) is loaded once."""
+    seen: dict[str, TablePlan] = {}
+    for plan in plans:
+        seen.setdefault(plan.table.qualified, plan)
+    return list(seen.values())
+
+
+def _refuse_shared_targets(plans: list[TablePlan], warehouse: Warehouse, catalogue: Catalogue,
+                           full_refresh: bool) -> None:
+    """Two source tables never share a raw table (they would overwrite each other's rows): not in
+    one run, nor with the source table earlier runs loaded into it. A table whose raw table has
+    another name than earlier runs used (the naming rule changed) is refused too, unless it is
+    loaded whole again (``--full_refresh``). Refused before anything is read, naming both."""
+    by_target: dict[str, str] = {}
+    for plan in plans:
+        earlier = by_target.setdefault(plan.target_table, plan.table.qualified)
+        if earlier != plan.table.qualified:
+            raise ConfigError(f"{earlier} and {plan.table.qualified} would both load into "
+                              f"{catalogue.dataset}.{plan.target_table}; nothing loaded. Give one of them its "
+                              "own raw table with `target:` in the catalogue")
+    history = warehouse.loaded_into(catalogue.dataset)
+    for plan in plans:
+        target = f"{catalogue.dataset}.{plan.target_table}"
+        for loaded_target, loaded_source in history:
+            if loaded_target == target and loaded_source != plan.table.qualified:
+                raise ConfigError(f"{target} holds the rows of {loaded_source}; {plan.table.qualified} would "
+                                  "overwrite them; nothing loaded. Give it its own raw table with `target:` "
+                                  "in the catalogue")
+            if loaded_source == plan.table.qualified and loaded_target != target and not full_refresh:
+                raise ConfigError(f"{plan.table.qualified} was loaded into {loaded_target} by earlier runs and "
+                                  f"would now load into {target}; nothing loaded. Rename the raw table, set "
+                                  f"`target: {loaded_target.split('.', 1)[1]}` in the catalogue, or reload it "
+                                  "whole with --full_refresh")
+
+
+def fit_raw_table(source: TableSchema, raw: TableSchema, table: str,
+                  stored_type: Callable[[Column], str]) -> tuple[TableSchema, tuple[SchemaChange, ...]]:
+    """The schema a run loads with into an existing raw table whose column types may differ from the
+    source's now (the source's type changed between runs).
+
+    A column the raw table stores alike (``stored_type``) is loaded as it is; one whose raw type
+    already holds the new values (a narrower decimal) is staged in the raw type; one the raw column
+    can widen to hold losslessly (INT64 -> NUMERIC(21,2) for a ``numeric(12,2)``, like the Avro
+    files' evolution) is widened before loading; anything else refuses the run, naming the column
+    and both types, before anything is read: an ``integer`` become ``text`` never lands rounded,
+    cast or NULL.
+    """
+    raw_columns = {c.name.lower(): c for c in raw.columns}
+    columns: list[Column] = []
+    changes: list[SchemaChange] = []
+    for column in source.columns:
+        old = raw_columns.get(column.name.lower())
+        if old is None or stored_type(old) == stored_type(column):
+            columns.append(column)
+            continue
+        try:
+            if (old.mode == "REPEATED") != (column.mode == "REPEATED"):
+                raise TypeNotWidened("an array and a single value")
+            wider = widened_type(old, column)
+        except TypeNotWidened as exc:
+            why = exc.why or "not a lossless widening"
+            raise SourceError(f"{table}: column {column.name} changed type: {type_text(old)} in the raw table, "
+                              f"{type_text(column)} ({column.source_type or 'source'}) in the source ({why}); "
+                              "nothing loaded. Reload it into a new raw table (drop or rename the old one, "
+                              "then --full_refresh)") from exc
+        held = wider or old
+        fitted = dataclasses.replace(column, type=held.type, precision=held.precision, scale=held.scale)
+        if wider is not None:
+            changes.append(SchemaChange("widen", (column.name,), old, fitted))
+        columns.append(fitted)
+    return dataclasses.replace(source, columns=tuple(columns)), tuple(changes)
+
+
 def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: BatchLoadOptions,
                 warehouse: Warehouse, run_prefix: str, lag: timedelta, local_workers: int,
-                client: str | None = None) -> TablePlan:
+                client: str | None = None, default_schema: str = "public") -> TablePlan:
     table = snapshot.table(name)
     config = catalogue.get(table.qualified)
     if config.key:
@@ -248,7 +345,15 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
         raise ConfigError(f"cursor {', '.join(config.cursor_columns)} of {table.qualified} holds no date in any "
                           "row (SAP's empty date '00000000' everywhere): choose another cursor in the catalogue "
                           "or remove it to load full snapshots")
-    target_table = table.name.lower()
+    target_table = config.target or raw_table_name(table.schema_name, table.name, default_schema)
+    changes: tuple[SchemaChange, ...] = ()
+    raw = warehouse.raw_schema(catalogue.dataset, target_table)
+    if raw is not None:
+        fitted, changes = fit_raw_table(table.schema, raw, table.qualified, warehouse.stored_type)
+        table = dataclasses.replace(table, schema=fitted)
+        for change in changes:
+            log.info("%s: source type changed: %s in %s.%s before loading", table.qualified, change.describe(),
+                     catalogue.dataset, target_table)
     prefix = staging.join(run_prefix, catalogue.dataset, target_table)
     schema = arrow_schema(table.schema, warehouse.max_decimal_precision)
     filters = {}
@@ -258,7 +363,7 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
                                local_workers, **filters)
     log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
              len(partitions), window.describe())
-    plan = TablePlan(config, table, window, new_watermark, partitions, prefix, target_table)
+    plan = TablePlan(config, table, window, new_watermark, partitions, prefix, target_table, schema_changes=changes)
     if opts.detect_deletes:
         _plan_key_read(plan, snapshot, opts, local_workers, filters, schema)
     return plan
@@ -329,17 +434,24 @@ def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, r
             started_at=started_at, loaded_at=datetime.now(timezone.utc),
             partition_by=plan.config.partition_by, cluster_by=plan.config.cluster_by,
             tracks_deletes=tracks_deletes or key_files is not None, key_files=key_files, key_filter=plan.key_filter,
+            schema_changes=plan.schema_changes,
+            rows_without_cursor=sum(f.rows_without_cursor for f in files) if plan.window.column else None,
         )
         rows = warehouse.load(request)
     except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the others
         message = one_line(exc)
         log.error("%s -> %s: FAILED, nothing committed: %s", source_table, target, message)
-        warehouse.record_runs([_run_row(run_id, catalogue, plan, started_at, "failed", message)])
+        record_outcome(warehouse, [_run_row(run_id, catalogue, plan, started_at, "failed", message)])
         return TableOutcome(source_table, target, 0, 0, len(plan.partitions), time.monotonic() - began, message)
     seconds = time.monotonic() - began
-    log.info("%s -> %s: %s rows, %d partition(s), %.1f MB staged, committed in %.1fs; window %s; watermark %s",
+    log.info("%s -> %s: %s rows, %d partition(s), %.1f MB staged, committed in %.1fs; window %s; watermark %s%s",
              source_table, target, f"{rows:,}", request.partitions, request.bytes_staged / 1e6, seconds,
-             plan.window.describe(), plan.new_watermark or "-")
+             plan.window.describe(), plan.new_watermark or "-",
+             "" if request.rows_without_cursor is None else f"; {request.rows_without_cursor:,} without a cursor value")
+    if request.rows_without_cursor:
+        log.warning("%s: %s row(s) have no %s value (NULL or +-infinity): no window reaches them, so every run "
+                    "reads them again and replaces their earlier copies (ops.load_runs.rows_without_cursor)",
+                    source_table, f"{request.rows_without_cursor:,}", plan.window.column)
     return TableOutcome(source_table, target, rows, request.bytes_staged, request.partitions, seconds)
 
 
@@ -351,4 +463,5 @@ def _run_row(run_id: str, catalogue: Catalogue, plan: TablePlan, started_at: dat
         "window_end": plan.window.end, "partitions": len(plan.partitions), "rows_read": None,
         "rows_loaded": None, "bytes_staged": None, "status": status, "error": error,
         "started_at": started_at, "ended_at": None if status == "running" else datetime.now(timezone.utc),
+        "heartbeat_at": datetime.now(timezone.utc) if status == "running" else None, **launcher(),
     }

@@ -26,6 +26,7 @@ class StagedFile:
     source_table: str
     partition: int
     partitions: int
+    rows_without_cursor: int = 0  # rows whose cursor is NULL or at a limit (sources.base.WITHOUT_CURSOR)
 
 
 def is_remote(path: str) -> bool:

@@ -11,12 +11,13 @@ import logging
 import time
 
 import apache_beam as beam
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipelines.batch.staging import StagedFile, open_for_write, write_manifest
-from pipelines.sources.base import Partition, PartitionReader
+from pipelines.sources.base import WITHOUT_CURSOR, Partition, PartitionReader
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +56,27 @@ class WriteStagedParquetFn(beam.DoFn):
         key = partition.file_stem
         if key not in self.open:
             out = open_for_write(key + ".parquet")
-            writer = pq.ParquetWriter(out, partition.arrow_schema, compression=self.compression,
+            writer = pq.ParquetWriter(out, partition.staged_schema, compression=self.compression,
                                       use_dictionary=False, write_statistics=False)
-            self.open[key] = (partition, out, writer, [0], time.monotonic())
+            self.open[key] = (partition, out, writer, [0, 0], time.monotonic())
+        counts = self.open[key][3]
+        if partition.counts_without_cursor:  # the last column flags rows without a cursor value
+            counts[1] += pc.sum(batch.column(batch.num_columns - 1)).as_py() or 0
+            batch = batch.drop_columns([WITHOUT_CURSOR])
         self.open[key][2].write_batch(batch)
-        self.open[key][3][0] += batch.num_rows
+        counts[0] += batch.num_rows
 
     def finish_bundle(self):
-        for key, (partition, out, writer, rows, started) in self.open.items():
+        for key, (partition, out, writer, (rows, without_cursor), started) in self.open.items():
             writer.close()
             size = out.tell()
             out.close()
-            staged = StagedFile(key + ".parquet", rows[0], size, partition.source_table,
-                                partition.index, partition.count)
+            staged = StagedFile(key + ".parquet", rows, size, partition.source_table,
+                                partition.index, partition.count, without_cursor)
             write_manifest(staged)
             elapsed = max(time.monotonic() - started, 1e-6)
-            log.info("%s: staged %s rows, %.1f MB (%s rows/s)", partition.label, f"{rows[0]:,}",
-                     size / 1e6, f"{rows[0] / elapsed:,.0f}")
+            log.info("%s: staged %s rows, %.1f MB (%s rows/s)", partition.label, f"{rows:,}",
+                     size / 1e6, f"{rows / elapsed:,.0f}")
             yield WindowedValue(staged, GlobalWindow().max_timestamp(), [GlobalWindow()])
         self.open = {}
 

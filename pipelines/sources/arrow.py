@@ -33,10 +33,33 @@ def _storage(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array
 
 
+# The earliest instant a source database holds (PostgreSQL: 4713 BC; Oracle: 4712 BC), in µs and days
+# since 1970. A driver decoding a later value than Arrow's 64-bit microseconds reach (PostgreSQL goes
+# to 294276 AD) wraps it around to far before that: refused, never loaded as a date thousands of years BC.
+_EARLIEST_US = -210866803200000000
+_EARLIEST_DAYS = -2440588
+
+
+def _refuse_wrapped(array: pa.Array, field: pa.Field) -> None:
+    """A timestamp or date (alone or in a list) earlier than any database holds is a driver overflow."""
+    values = array.flatten() if pa.types.is_list(array.type) else array
+    if pa.types.is_timestamp(values.type):
+        earliest, raw = _EARLIEST_US, values.cast(pa.int64())
+    elif pa.types.is_date32(values.type):
+        earliest, raw = _EARLIEST_DAYS, values.cast(pa.int32())
+    else:
+        return
+    least = pc.min(raw).as_py()
+    if least is not None and least < earliest:
+        raise ValueError(f"column {field.name!r} holds a time the driver could not decode (beyond year 294246?): "
+                         "it would load thousands of years BC")
+
+
 def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """Cast ``batch`` to ``schema`` (same column order), e.g. decimal text to decimal128.
 
-    A value that does not fit its declared type raises instead of being rounded.
+    A value that does not fit its declared type raises instead of being rounded, and so does a
+    time the driver overflowed (``_refuse_wrapped``).
     """
     if batch.num_columns != len(schema):
         raise ValueError(f"expected {len(schema)} columns, the source returned {batch.num_columns}")
@@ -53,5 +76,6 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                     raise ValueError(f"column {field.name!r} does not fit {field.type}: "
                                      f"{str(exc).splitlines()[0]}") from exc
+        _refuse_wrapped(array, field)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -22,7 +22,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Context, Decimal
 from typing import Any
 
@@ -33,16 +33,18 @@ from pipelines.errors import one_line
 from pipelines.schema import (
     BIGNUMERIC_PRECISION,
     Column,
+    SchemaChange,
     TableSchema,
+    TypeNotWidened,
     arrow_schema,
     arrow_type,
     decimal_column,
     decimal_digits,
+    widened_type,
 )
+from pipelines.schema import type_text as _type_text
 
 _DECIMALS = ("NUMERIC", "BIGNUMERIC")
-# An INT64 holds up to 19 digits: joined with a decimal, the decimal keeps that many before the point.
-_INT64_DIGITS = 19
 
 
 class IncompatibleSchema(ValueError):
@@ -238,35 +240,6 @@ def table_schema(avro: dict | str) -> TableSchema:
 
 # -- schema evolution -----------------------------------------------------------------
 
-def _type_text(column: Column) -> str:
-    """``NUMERIC(9,1)``, ``STRING``, ``RECORD``; `` REPEATED`` for arrays."""
-    text = column.type
-    if column.type in _DECIMALS and column.precision is not None:
-        text += f"({column.precision},{column.scale or 0})"
-    return f"{text} REPEATED" if column.mode == "REPEATED" else text
-
-
-@dataclass(frozen=True)
-class SchemaChange:
-    """One change :func:`evolve` made to the table's schema."""
-
-    kind: str  # "add" | "widen" | "relax"
-    path: tuple[str, ...]  # ("lab", "city") for a nested field
-    before: Column | None
-    after: Column
-
-    def describe(self) -> str:
-        """``new column ag_g_t NUMERIC(9,3)``, ``mo_ppm widened NUMERIC(9,1) -> NUMERIC(12,1)``,
-        ``lab.accreditation now NULLABLE``."""
-        where = ".".join(self.path)
-        if self.kind == "add":
-            return f"new {'column' if len(self.path) == 1 else 'field'} {where} {_type_text(self.after)}"
-        if self.kind == "widen":
-            assert self.before is not None
-            return f"{where} widened {_type_text(self.before)} -> {_type_text(self.after)}"
-        return f"{where} now {self.after.mode}"
-
-
 def _as_added(column: Column) -> Column:
     """A column new to the table: NULLABLE (older rows read NULL), and so is everything in it;
     arrays stay REPEATED (older rows read an empty array)."""
@@ -275,38 +248,13 @@ def _as_added(column: Column) -> Column:
     return replace(column, mode=mode, fields=fields)
 
 
-def _decimal_join(old: Column, new: Column) -> tuple[int, int]:
-    """(precision, scale) of the narrowest decimal holding every value of both."""
-    def digits(c: Column) -> tuple[int, int]:  # (integer digits, scale)
-        if c.type == "INT64":
-            return _INT64_DIGITS, 0
-        precision, scale = decimal_digits(c)
-        return precision - scale, scale
-    (old_int, old_scale), (new_int, new_scale) = digits(old), digits(new)
-    scale = max(old_scale, new_scale)
-    return max(old_int, new_int) + scale, scale
-
-
 def _evolve_type(old: Column, new: Column, path: tuple[str, ...]) -> Column | None:
     """The wider column type holding both (None: the table's type already holds the file's)."""
-    if old.type == new.type and old.type not in _DECIMALS:
-        return None
-    numeric = {"INT64", *_DECIMALS}
-    if old.type in numeric and new.type in numeric:
-        precision, scale = _decimal_join(old, new)
-        if old.type in _DECIMALS and (precision, scale) == decimal_digits(old):
-            return None  # narrower (or the same) decimals fit the table's
-        wider = decimal_column(old.name, precision, scale, mode=old.mode, source_type=new.source_type,
-                               source_name=old.source_name)
-        if wider.type not in _DECIMALS:  # more digits than BIGNUMERIC holds: cannot hold both
-            raise _field_error(path, f"{_type_text(old)} in the table, {_type_text(new)} in this file: "
-                                     "no decimal type holds both")
-        return wider
-    if old.type == "INT64" and new.type == "FLOAT64":
-        return replace(old, type="FLOAT64", source_type=new.source_type)
-    if old.type == "FLOAT64" and new.type == "INT64":
-        return None  # integers fit a FLOAT64 column (Avro's own int -> double promotion)
-    raise _field_error(path, f"{_type_text(old)} in the table, {_type_text(new)} in this file")
+    try:
+        return widened_type(old, new)
+    except TypeNotWidened as exc:
+        why = f": {exc.why}" if exc.why else ""
+        raise _field_error(path, f"{_type_text(old)} in the table, {_type_text(new)} in this file{why}") from exc
 
 
 def _evolve_column(old: Column, new: Column, path: tuple[str, ...], changes: list[SchemaChange]) -> Column:

@@ -6,7 +6,7 @@ the workers. Everything here is plain data so Beam can ship it to Dataflow worke
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -64,6 +64,18 @@ def change_date_sql(columns: tuple[str, ...], quote) -> str:
     return f"CASE {whens} ELSE {idents[-1]} END"  # a NULL falls through too
 
 
+#: Where a cursor's line ends: BigQuery's least and greatest values, which PostgreSQL's -infinity and
+#: infinity become (sources/postgres.py). A cursor at or beyond them, or NULL, has no place in any
+#: window: such rows are read by every run and replace their earlier copies (``Window.covers_sql``).
+CURSOR_LIMITS = {
+    "TIMESTAMP": ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59.999999+00:00"),
+    "DATETIME": ("0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"),
+    "DATE": ("0001-01-01", "9999-12-31"),
+}
+#: the 0/1 column a partition's statement adds last: 1 for a row without a place on the cursor's line
+WITHOUT_CURSOR = "_without_cursor"
+
+
 @dataclass(frozen=True)
 class Window:
     """The cursor window [start, end) a run reads; ``start=None`` reads from the beginning.
@@ -79,9 +91,37 @@ class Window:
     # SAP change dates: columns that count, in order, where ``column`` holds SAP's empty date
     fallbacks: tuple[str, ...] = ()
 
-    def cursor_sql(self, quote) -> str:
-        """The cursor as SQL, with ``quote`` the dialect's identifier quoting (see ``change_date_sql``)."""
-        return change_date_sql((self.column, *self.fallbacks), quote)
+    def cursor_sql(self, quote, column_type: str = "STRING") -> str:
+        """The cursor as SQL, with ``quote`` the dialect's identifier quoting: SAP change dates
+        (text) through ``change_date_sql``, other types the first column that is not NULL."""
+        columns = (self.column, *self.fallbacks)
+        if column_type == "STRING" or len(columns) == 1:
+            return change_date_sql(columns, quote)
+        return f"COALESCE({', '.join(quote(c) for c in columns)})"
+
+    def covers_sql(self, cursor: str, column_type: str, bound: Callable[[str, str], str], true: str = "TRUE") -> str:
+        """The rows this window reads, and so replaces: ``cursor`` in [start, end), or without a
+        place on the cursor's line (``unplaced_sql``), which every window covers.
+
+        ``bound(name, value)`` renders a bound in the dialect (a literal or a parameter): names are
+        ``window_start``, ``window_end``, ``cursor_min`` and ``cursor_max``, values ISO or integer text.
+        """
+        inside = []
+        if self.start is not None and not self.full_refresh:
+            inside.append(f"{cursor} >= {bound('window_start', self.start)}")
+        if self.end is not None:
+            inside.append(f"{cursor} < {bound('window_end', self.end)}")
+        return f"(({' AND '.join(inside) or true}) OR {self.unplaced_sql(cursor, column_type, bound)})"
+
+    @staticmethod
+    def unplaced_sql(cursor: str, column_type: str, bound: Callable[[str, str], str]) -> str:
+        """True for a row no window reaches: its cursor is NULL, or at or beyond ``CURSOR_LIMITS``
+        (PostgreSQL's ±infinity). Such rows are read by every run and counted (``WITHOUT_CURSOR``)."""
+        parts = [f"{cursor} IS NULL"]
+        if column_type in CURSOR_LIMITS:
+            low, high = CURSOR_LIMITS[column_type]
+            parts += [f"{cursor} <= {bound('cursor_min', low)}", f"{cursor} >= {bound('cursor_max', high)}"]
+        return f"({' OR '.join(parts)})"
 
     def dated_sql(self, quote) -> str:
         """True for a row whose change date is a date, not SAP's empty one."""
@@ -96,8 +136,8 @@ class Window:
         if self.column is None:
             return "full snapshot (no cursor column)"
         if self.full_refresh:
-            return f"full refresh, {self.column} < {self.end}"
-        return f"{self.column} in [{self.start or '-inf'}, {self.end})"
+            return f"full refresh, {self.column} < {self.end} or without a value"
+        return f"{self.column} in [{self.start or '-inf'}, {self.end}) or without a value"
 
 
 @dataclass(frozen=True)
@@ -113,6 +153,15 @@ class Partition:
     # bind variables of ``sql`` as (name, value) pairs: hashable and picklable, unlike a dict.
     # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle.py).
     params: tuple[tuple[str, object], ...] = ()
+    # the statement's last column is WITHOUT_CURSOR (also last in ``arrow_schema``): counted, not staged
+    counts_without_cursor: bool = False
+
+    @property
+    def staged_schema(self) -> pa.Schema:
+        """The staged file's columns: ``arrow_schema`` without the WITHOUT_CURSOR flag."""
+        if not self.counts_without_cursor:
+            return self.arrow_schema
+        return self.arrow_schema.remove(len(self.arrow_schema) - 1)
 
     @property
     def label(self) -> str:

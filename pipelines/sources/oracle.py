@@ -87,7 +87,7 @@ from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact, reject_password_in_url
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import Partition, SourceTable, Window, dats
+from pipelines.sources.base import WITHOUT_CURSOR, Partition, SourceTable, Window, dats
 
 log = logging.getLogger(__name__)
 
@@ -343,20 +343,6 @@ def _dict_rows(cursor) -> list[dict]:
 
 # -- SAP filters and windows ------------------------------------------------------------------
 
-def window_predicates(expression: str, window_start: object | None, window_end: object | None,
-                      bind: str = "{}") -> tuple[list[str], tuple[tuple[str, object], ...]]:
-    """``expression >= :w_start`` and ``expression < :w_end`` (absent bounds left out), with their binds.
-
-    ``bind`` wraps the placeholder, e.g. ``"TO_TIMESTAMP({}, 'YYYY-MM-DD HH24:MI:SS.FF6')"``.
-    """
-    fragments, params = [], []
-    for name, op, value in (("w_start", ">=", window_start), ("w_end", "<", window_end)):
-        if value is not None:
-            fragments.append(f"{expression} {op} {bind.format(':' + name)}")
-            params.append((name, value))
-    return fragments, tuple(params)
-
-
 def client_predicate(column: str, client: str) -> tuple[str, tuple[str, str]]:
     """One SAP client: ``"MANDT" = :client`` and its bind."""
     return f"{quote_ident(column)} = :client", ("client", client)
@@ -370,35 +356,46 @@ def _timestamp_text(value: str, utc: bool) -> str:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if utc and parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc)
-    return parsed.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return parsed.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # year 1 as 0001
 
 
-def _window_sql(table: SourceTable, window: Window) -> tuple[list[str], tuple[tuple[str, object], ...]]:
-    """Predicates of the window over the cursor column(s), typed by the cursor's warehouse type."""
+_BIND_NAMES = {"window_start": "w_start", "window_end": "w_end", "cursor_min": "w_min", "cursor_max": "w_max"}
+
+
+def _window_sql(table: SourceTable, window: Window) -> tuple[str, str, tuple[tuple[str, object], ...]]:
+    """The window over the cursor column(s), typed by the cursor's warehouse type: (its predicate,
+    the predicate of rows without a cursor value, their binds). See ``Window.covers_sql``: rows
+    whose cursor is NULL or at the limits (BC dates, the last microsecond of 9999) are in every window."""
     columns = (window.column, *window.fallbacks)
-    start = None if window.full_refresh else window.start
     missing = [c for c in columns if c not in table.schema.names]
     if missing:
         raise ConfigError(f"cursor column {missing[0]!r} is not a column of {table.qualified}")
     types = {table.schema.column(c).type for c in columns}
-    if types == {"STRING"}:  # SAP DATS
-        return window_predicates(window.cursor_sql(quote_ident), start and dats(start),
-                                 window.end and dats(window.end))
-    if len(columns) > 1:
+    if len(columns) > 1 and types != {"STRING"}:
         raise ConfigError(f"{table.qualified}: a cursor over several columns needs SAP date (DATS) columns, "
                           f"not {', '.join(sorted(types))}")
     (kind,) = types
     ident = quote_ident(columns[0])
-    if kind == "INT64":
-        return window_predicates(ident, start and int(start), window.end and int(window.end))
-    if kind in ("DATETIME", "DATE"):
-        return window_predicates(ident, start and _timestamp_text(start, False),
-                                 window.end and _timestamp_text(window.end, False), _TS_BIND)
-    if kind == "TIMESTAMP":
-        return window_predicates(f"SYS_EXTRACT_UTC({ident})", start and _timestamp_text(start, True),
-                                 window.end and _timestamp_text(window.end, True), _TS_BIND)
-    raise ConfigError(f"cursor column {table.qualified}.{columns[0]} has type "
-                      f"{table.schema.column(columns[0]).source_type}: use a SAP date, DATE, TIMESTAMP or integer")
+    if kind == "STRING":  # SAP DATS
+        cursor, wrap, value = window.cursor_sql(quote_ident), "{}", dats
+    elif kind == "INT64":
+        cursor, wrap, value = ident, "{}", int
+    elif kind in ("DATETIME", "DATE"):
+        cursor, wrap, value = ident, _TS_BIND, lambda v: _timestamp_text(v, False)
+    elif kind == "TIMESTAMP":
+        cursor, wrap, value = f"SYS_EXTRACT_UTC({ident})", _TS_BIND, lambda v: _timestamp_text(v, True)
+    else:
+        raise ConfigError(f"cursor column {table.qualified}.{columns[0]} has type "
+                          f"{table.schema.column(columns[0]).source_type}: use a SAP date, DATE, TIMESTAMP or integer")
+    binds: dict[str, object] = {}
+
+    def bound(name: str, text: str) -> str:
+        binds[_BIND_NAMES[name]] = value(text)
+        return wrap.format(":" + _BIND_NAMES[name])
+
+    covers = window.covers_sql(cursor, kind, bound, true="1 = 1")
+    unplaced = window.unplaced_sql(cursor, kind, bound)
+    return covers, unplaced, tuple(binds.items())
 
 
 # -- partitions -------------------------------------------------------------------------------
@@ -473,10 +470,13 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
         fragment, bind = client_predicate(client_column, client)
         where.append(fragment)
         params.append(bind)
+    flag = ""
     if window.column is not None:
-        fragments, binds = _window_sql(table, window)
-        where += fragments
+        covers, unplaced, binds = _window_sql(table, window)
+        where.append(covers)
         params += binds
+        flag = f", CASE WHEN {unplaced} THEN 1 ELSE 0 END AS {quote_ident(WITHOUT_CURSOR)}"
+        arrow_schema = arrow_schema.append(pa.field(WITHOUT_CURSOR, pa.int8()))
 
     count = partition_count(table, rows_per_partition, max_partitions, multiple)
     boundaries: list[str] = []
@@ -488,7 +488,7 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
 
     select = ", ".join(expr if expr == quote_ident(c.name) else f"{expr} AS {quote_ident(c.name)}"
                        for expr, c in zip(table.select_exprs, table.schema.columns, strict=True))
-    head = f"SELECT {select} FROM {quote_ident(table.schema_name)}.{quote_ident(table.name)} AS OF SCN :scn"
+    head = f"SELECT {select}{flag} FROM {quote_ident(table.schema_name)}.{quote_ident(table.name)} AS OF SCN :scn"
     partitions = []
     for index in range(count):
         conditions, binds = list(where), list(params)
@@ -503,7 +503,8 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
             conditions.append("ORA_HASH(ROWID, :buckets - 1) = :bucket")
             binds += [("buckets", count), ("bucket", index)]
         sql = head + (" WHERE " + " AND ".join(conditions) if conditions else "")
-        partitions.append(Partition(table.qualified, index, count, sql, arrow_schema, stage_prefix, tuple(binds)))
+        partitions.append(Partition(table.qualified, index, count, sql, arrow_schema, stage_prefix, tuple(binds),
+                                    counts_without_cursor=bool(flag)))
     return partitions
 
 

@@ -26,7 +26,7 @@ from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import Partition, SourceTable, Window, dats
+from pipelines.sources.base import CURSOR_LIMITS, WITHOUT_CURSOR, Partition, SourceTable, Window, dats
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,12 @@ _SCALARS: dict[str, tuple[str, str]] = {
     # it faster than the driver decodes the binary form.
     "numeric": ("NUMERIC", "::text"),
 }
+# money is a bigint of cents under the server's currency format ('$1,234.56' as text): read as
+# numeric, exact. 19 digits hold every money value with 2 decimals; a locale with 3 fails loudly.
+MONEY_PRECISION, MONEY_SCALE = 19, 2
+# ±infinity timestamps and dates land as BigQuery's own limits (sources/base.py CURSOR_LIMITS):
+# 'infinity' stays later, '-infinity' earlier, than every real value, on DuckDB and BigQuery alike.
+_INFINITE = {"timestamptz": "TIMESTAMP", "timestamp": "DATETIME", "date": "DATE"}
 
 
 def _numeric_typmod(typmod: int) -> tuple[int | None, int | None]:
@@ -63,26 +69,68 @@ def _numeric_typmod(typmod: int) -> tuple[int | None, int | None]:
 
 def map_column(name: str, typname: str, typtype: str, typmod: int, elem_typname: str | None,
                formatted: str) -> tuple[Column, str]:
-    """A PostgreSQL column as (warehouse Column, SELECT expression). Unknown types become text."""
+    """A PostgreSQL column as (warehouse Column, SELECT expression). Unknown types become text.
+
+    ``typname`` is the column's type with domains already resolved to their base type (see
+    ``resolve_domain``), ``elem_typname`` an array's element type so resolved.
+    """
     ident = quote_ident(name)
-    if elem_typname is not None:  # one-dimensional array: REPEATED
+    if elem_typname is not None:  # one-dimensional array: REPEATED (deeper ones are refused at planning)
         elem, cast = _scalar(name, elem_typname, "b", typmod, formatted)
-        select = f"{ident}::text[]" if cast else ident
+        if elem_typname in _INFINITE:
+            value = _finite("_e", elem_typname)
+            select = (f"CASE WHEN {ident} IS NULL THEN NULL ELSE ARRAY(SELECT {value} FROM unnest({ident}) "
+                      "WITH ORDINALITY AS _u(_e, _o) ORDER BY _o) END")
+        else:
+            select = ident + re.sub(r"(::\w+)", r"\1[]", cast)  # ::text -> ::text[]
         return Column(elem.name, elem.type, "REPEATED", elem.precision, elem.scale, formatted), select
     column, cast = _scalar(name, typname, typtype, typmod, formatted)
+    if typname in _INFINITE:
+        return column, _finite(ident, typname)
     return column, f"{ident}{cast}"
+
+
+def _finite(value: str, typname: str) -> str:
+    """``value`` with 'infinity' and '-infinity' as the greatest and least values BigQuery holds."""
+    low, high = CURSOR_LIMITS[_INFINITE[typname]]
+    return (f"CASE {value} WHEN 'infinity' THEN '{high}'::{typname} WHEN '-infinity' THEN '{low}'::{typname} "
+            f"ELSE {value} END")
 
 
 def _scalar(name: str, typname: str, typtype: str, typmod: int, formatted: str) -> tuple[Column, str]:
     if typname == "numeric":
         precision, scale = _numeric_typmod(typmod)
         return decimal_column(name, precision, scale, source_type=formatted), "::text"
+    if typname == "money":
+        return decimal_column(name, MONEY_PRECISION, MONEY_SCALE, source_type=formatted), "::numeric::text"
     if typtype == "e":  # enums arrive as their label
         return Column(name, "STRING", source_type=formatted), ""
     if typname in _SCALARS:
         bq_type, cast = _SCALARS[typname]
         return Column(name, bq_type, source_type=formatted), cast
     return Column(name, "STRING", source_type=formatted), "::text"
+
+
+@dataclass(frozen=True)
+class PgType:
+    """One ``pg_type`` row: what a column's type resolves through (domains, array elements)."""
+
+    name: str
+    kind: str  # typtype: b base, d domain, e enum, ...
+    base: int  # typbasetype: a domain's underlying type
+    typmod: int  # typtypmod: the typmod a domain applies to its base (numeric(12,2))
+    category: str  # typcategory: A for arrays
+    elem: int  # typelem: an array's element type
+
+
+def resolve_domain(types: dict[int, PgType], oid: int, typmod: int) -> tuple[PgType, int]:
+    """A domain as its base type, to any depth, with the domain's typmod when the column has none:
+    a domain over numeric(12,2) loads as that numeric, not as text."""
+    found = types[oid]
+    while found.kind == "d":
+        typmod = typmod if typmod >= 0 else found.typmod
+        found = types[found.base]
+    return found, typmod
 
 
 def _with_password(url: str, password: str | None) -> str:
@@ -150,13 +198,23 @@ class PostgresConnection:
 
 
 _CATALOG_SQL = """
-SELECT a.attname, t.typname, t.typtype, a.atttypmod, et.typname AS elem_typname,
-       format_type(a.atttypid, a.atttypmod)
+SELECT a.attname, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
+"""
+
+# every type the columns involve: their own, domains' bases (to any depth), arrays' elements
+_TYPES_SQL = """
+WITH RECURSIVE involved(oid) AS (
+    SELECT atttypid FROM pg_attribute WHERE attrelid = %(oid)s AND attnum > 0 AND NOT attisdropped
+    UNION
+    SELECT v.next FROM involved i JOIN pg_type t ON t.oid = i.oid,
+        LATERAL (VALUES (t.typbasetype), (t.typelem)) AS v(next)
+    WHERE v.next <> 0
+)
+SELECT t.oid, t.typname, t.typtype, t.typbasetype, t.typtypmod, t.typcategory, t.typelem
+FROM involved i JOIN pg_type t ON t.oid = i.oid
 """
 
 _PK_SQL = """
@@ -222,9 +280,15 @@ class PostgresSnapshot:
             raise ConfigError(f"table name {schema_name}.{name} is ambiguous: "
                               + ", ".join(f'"{f[1]}"."{f[2]}"' for f in found) + "; give the exact case")
         kind, rows, pages = self.conn.execute(_SIZE_SQL, {"oid": oid}).fetchone()
+        types = {row[0]: PgType(*row[1:]) for row in self.conn.execute(_TYPES_SQL, {"oid": oid})}
         columns, exprs = [], []
-        for attname, typname, typtype, typmod, elem, formatted in self.conn.execute(_CATALOG_SQL, {"oid": oid}):
-            column, expr = map_column(attname, typname, typtype, typmod, elem, formatted)
+        for attname, typid, typmod, formatted in self.conn.execute(_CATALOG_SQL, {"oid": oid}):
+            found, typmod = resolve_domain(types, typid, typmod)
+            elem = None
+            if found.category == "A":
+                found_elem, typmod = resolve_domain(types, found.elem, typmod)
+                elem = found_elem.name
+            column, expr = map_column(attname, found.name, found.kind, typmod, elem, formatted)
             columns.append(column)
             exprs.append(expr)
         primary_key = tuple(r[0] for r in self.conn.execute(_PK_SQL, {"oid": oid}))
@@ -236,8 +300,24 @@ class PostgresSnapshot:
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
              rows_per_partition: int, max_partitions: int, multiple: int = 1,
              client: str | None = None, client_column: str | None = None) -> list[Partition]:
-        return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
-                               multiple, client, client_column)
+        partitions = plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
+                                     multiple, client, client_column)
+        self.refuse_deep_arrays(table, window, client, client_column)
+        return partitions
+
+    def refuse_deep_arrays(self, table: SourceTable, window: Window, client: str | None = None,
+                           client_column: str | None = None) -> None:
+        """Refuse the run, before anything is read, if a row it would read holds an array of two or
+        more dimensions (checked in the run's snapshot, so exactly the rows the partitions read)."""
+        sql = deep_array_sql(table, row_filter(table, window, client, client_column))
+        row = self.conn.execute(sql).fetchone() if sql else None
+        if row is None:
+            return
+        names = [c.source_name or c.name for c in table.schema.columns if c.mode == "REPEATED"]
+        name, value = next((n, v) for n, v in zip(names, row, strict=True) if v is not None)
+        raise SourceError(f"{table.qualified}.{name} holds a multi-dimensional array ({value}): only "
+                          "one-dimensional arrays load (BigQuery has no arrays of arrays); nothing loaded. "
+                          f"Load it through a view that turns it into json (to_json({quote_ident(name)}))")
 
     def reader(self) -> PostgresPartitionReader:
         return PostgresPartitionReader(self.connection, self.snapshot_id)
@@ -282,19 +362,10 @@ def literal(column: Column, value: str) -> str:
     return f"'{value}'::{cast}"
 
 
-def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-                    rows_per_partition: int, max_partitions: int, multiple: int = 1,
-                    client: str | None = None, client_column: str | None = None) -> list[Partition]:
-    """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
-
-    The count is rounded up to a ``multiple`` of the local workers, which take their share of
-    partitions up front: 5 partitions on 2 threads would leave one thread idle at the end.
-    The last range is open-ended, so pages added since planning are still covered.
-    """
-    count = 1
-    if table.pages > 0 and table.estimated_rows > rows_per_partition:
-        count = -(-table.estimated_rows // rows_per_partition)
-        count = min(max_partitions, -(-count // multiple) * multiple, table.pages)
+def row_filter(table: SourceTable, window: Window, client: str | None = None,
+               client_column: str | None = None) -> list[str]:
+    """The SQL conditions of the rows a run reads: its SAP client, and its window (rows without a
+    cursor value included, see ``Window.covers_sql``)."""
     where = []
     if client is not None:
         if not client_column or client_column not in table.schema.names:
@@ -304,13 +375,35 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
         where.append(f"{quote_ident(client_column)} = '{client}'")
     if window.column is not None:
         column = table.schema.column(window.column)
-        ident = window.cursor_sql(quote_ident)
-        if window.start is not None and not window.full_refresh:
-            where.append(f"{ident} >= {literal(column, window.start)}")
-        if window.end is not None:
-            where.append(f"{ident} < {literal(column, window.end)}")
+        where.append(window.covers_sql(window.cursor_sql(quote_ident, column.type), column.type,
+                                       lambda _, value: literal(column, value)))
+    return where
+
+
+def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
+                    rows_per_partition: int, max_partitions: int, multiple: int = 1,
+                    client: str | None = None, client_column: str | None = None) -> list[Partition]:
+    """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
+
+    The count is rounded up to a ``multiple`` of the local workers, which take their share of
+    partitions up front: 5 partitions on 2 threads would leave one thread idle at the end.
+    The last range is open-ended, so pages added since planning are still covered. With a
+    cursor, each statement also returns WITHOUT_CURSOR last, for the run to count those rows.
+    """
+    count = 1
+    if table.pages > 0 and table.estimated_rows > rows_per_partition:
+        count = -(-table.estimated_rows // rows_per_partition)
+        count = min(max_partitions, -(-count // multiple) * multiple, table.pages)
+    where = row_filter(table, window, client, client_column)
     pairs = zip(table.select_exprs, table.schema.columns, strict=True)
     select = ", ".join(f"{expr} AS {quote_ident(c.name)}" for expr, c in pairs)
+    flagged = window.column is not None
+    if flagged:
+        column = table.schema.column(window.column)
+        unplaced = window.unplaced_sql(window.cursor_sql(quote_ident, column.type), column.type,
+                                       lambda _, value: literal(column, value))
+        select += f", CASE WHEN {unplaced} THEN 1 ELSE 0 END AS {quote_ident(WITHOUT_CURSOR)}"
+        arrow_schema = arrow_schema.append(pa.field(WITHOUT_CURSOR, pa.int8()))
     source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
     partitions = []
     for index in range(count):
@@ -323,8 +416,23 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
         sql = f"SELECT {select} FROM {source}"
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
-        partitions.append(Partition(table.qualified, index, count, sql, arrow_schema, stage_prefix))
+        partitions.append(Partition(table.qualified, index, count, sql, arrow_schema, stage_prefix,
+                                    counts_without_cursor=flagged))
     return partitions
+
+
+def deep_array_sql(table: SourceTable, where: list[str]) -> str | None:
+    """A query for the first row whose array column holds more than one dimension, or None when the
+    table has no array column. PostgreSQL's ``int[]`` takes ``{{1,2},{3,4}}`` too; the driver
+    would flatten it to ``[1,2,3,4]`` and BigQuery has no arrays of arrays: such a value is refused."""
+    arrays = [c.source_name or c.name for c in table.schema.columns if c.mode == "REPEATED"]
+    if not arrays:
+        return None
+    found = " OR ".join(f"array_ndims({quote_ident(a)}) > 1" for a in arrays)
+    shown = ", ".join(f"CASE WHEN array_ndims({quote_ident(a)}) > 1 THEN left({quote_ident(a)}::text, 60) END"
+                      for a in arrays)
+    source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
+    return f"SELECT {shown} FROM {source} WHERE " + " AND ".join([*where, f"({found})"]) + " LIMIT 1"
 
 
 def _stream(reader, partition: Partition) -> Iterator[pa.RecordBatch]:

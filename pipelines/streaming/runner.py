@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipelines.beam_runs import beam_error, beam_stderr_to_debug_log, write_dry_run_job
 from pipelines.errors import ConfigError, PipelineError
-from pipelines.options import MessageInputOptions, apply_runner_defaults, warehouse_url
+from pipelines.options import MessageInputOptions, apply_runner_defaults, check_dataflow, warehouse_url
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,11 @@ def counter(result, name: str) -> int:
 
 
 def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, PipelineOptions, str], None],
-                  written_counter: str, written_label: str) -> RunSummary | None:
+                  written_counter: str, written_label: str, gcs_paths: tuple[str, ...] = ()) -> RunSummary | None:
     """Check the input options, build with ``build(pipeline, options, warehouse_url)``, run.
 
+    On Dataflow, the options named in ``gcs_paths`` (e.g. ``lake_location``) must be gs:// paths,
+    and neither a replay file nor the local DuckDB warehouse is taken (``options.check_dataflow``).
     Returns the counts of a local run; None for a dry run or a job submitted to Dataflow.
     """
     argv = list(argv or [])
@@ -62,6 +64,8 @@ def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, Pipeli
     if source.replay and not os.path.isfile(source.replay):
         raise ConfigError(f"--replay {source.replay}: no such file")
     apply_runner_defaults(options, argv)
+    check_dataflow(options, gcs_paths={f"--{name}": options.get_all_options().get(name) for name in gcs_paths},
+                   local_only={"--replay": source.replay})
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options, warehouse_url(options))
     standard = options.view_as(StandardOptions)

@@ -120,7 +120,8 @@ def run(argv: list[str] | None = None) -> RunSummary | None:
         lake = opts.lake_location or stack.default_lake_location()
         build(pipeline, options, warehouse, lake, options.view_as(StandardOptions).streaming)
 
-    return run_streaming(argv, build_sensors, written_counter="rows", written_label="lake rows")
+    return run_streaming(argv, build_sensors, written_counter="rows", written_label="lake rows",
+                         gcs_paths=("lake_location",))
 
 
 def main(argv: list[str] | None = None) -> int:

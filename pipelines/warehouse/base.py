@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipelines.schema import TableSchema
+from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
 
 OPS_DATASET = "ops"
@@ -53,6 +53,8 @@ class LoadRequest:
     schema_changes: tuple = ()
     # a file load's full refresh: the target's ops.loaded_files rows are replaced by this run's
     replaces_manifest: bool = False
+    # rows read whose cursor is NULL or at a limit (sources.base.Window.unplaced_sql); None: no cursor
+    rows_without_cursor: int | None = None
 
     @property
     def target(self) -> str:
@@ -88,6 +90,40 @@ class Warehouse(ABC):
     @abstractmethod
     def record_runs(self, rows: list[dict]) -> None:
         """Write rows to ``ops.load_runs``, replacing the same (run_id, table_name)."""
+
+    @abstractmethod
+    def heartbeat(self, run_id: str, at: datetime) -> None:
+        """Set ``heartbeat_at`` of the run's ``running`` rows (see ``warehouse/runs.py``)."""
+
+    @abstractmethod
+    def mark_abandoned(self, rows: list[dict], by_run: str, at: datetime) -> None:
+        """Set the given (run_id, table_name) rows, if still ``running``, to ``abandoned`` with
+        ``abandoned_at``, ``abandoned_by`` and each row's ``error``."""
+
+    def running_runs(self) -> list[dict]:
+        """The ``ops.load_runs`` rows still ``running``, with what tells whether their launcher lives."""
+        names = ("run_id", "table_name", "host", "pid", "started_at", "heartbeat_at")
+        rows = self.query(f"SELECT {', '.join(names)} FROM {OPS_DATASET}.load_runs WHERE status = 'running' "
+                          "ORDER BY started_at, run_id, table_name")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def loaded_into(self, dataset: str) -> list[tuple[str, str]]:
+        """(target table, source table) pairs of every committed load into ``dataset``: a raw table
+        belongs to the one source table that has filled it."""
+        if not re.fullmatch(r"[a-z0-9_]+", dataset):
+            raise ValueError(f"bad dataset {dataset!r}")
+        return [tuple(row) for row in self.query(
+            f"SELECT DISTINCT target_table, table_name FROM {OPS_DATASET}.load_runs WHERE status = 'succeeded' "
+            f"AND STARTS_WITH(target_table, '{dataset}.') ORDER BY target_table, table_name")]
+
+    @abstractmethod
+    def raw_schema(self, dataset: str, table: str) -> TableSchema | None:
+        """The raw table's columns as they are now (None if there is no such table); a column of a
+        type no source maps to is left out."""
+
+    @abstractmethod
+    def stored_type(self, column: Column) -> str:
+        """How the warehouse stores ``column``: two columns stored alike hold the same values."""
 
     @abstractmethod
     def load(self, request: LoadRequest) -> int:

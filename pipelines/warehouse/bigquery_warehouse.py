@@ -41,9 +41,11 @@ from pipelines.schema import (
     bigquery_field,
     bigquery_schema_json,
     decimal_digits,
+    from_bigquery_json,
     load_schema_file,
 )
 from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
+from pipelines.warehouse.runs import launcher
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +172,15 @@ def new_fields(existing: Sequence[bigquery.SchemaField], schema: TableSchema) ->
     return added
 
 
+def _known_type(field: dict) -> bool:
+    """Whether a table's field is of a type a source maps to (not GEOGRAPHY, INTERVAL, RANGE ...)."""
+    try:
+        from_bigquery_json([field])
+    except ValueError:
+        return False
+    return True
+
+
 def _ddl_type(column: Column) -> str:
     if column.type in ("NUMERIC", "BIGNUMERIC") and column.precision is not None:
         return f"{column.type}({column.precision}, {column.scale or 0})"
@@ -241,14 +252,18 @@ def _bound_value(column: Column, value: str) -> datetime | date | int | str:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed.date() if column.type == "DATE" else parsed
+    if column.type == "DATE":
+        return parsed.date()
+    # DATETIME as its ISO text: the client formats a datetime with strftime, which writes year 1 as '1'
+    return parsed.isoformat(timespec="microseconds")
 
 
 def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
     """The DELETE condition for what this run replaces, with typed bound parameters.
 
-    A full refresh or a table without a cursor replaces everything (``TRUE``); otherwise
-    ``cursor >= @window_start AND cursor < @window_end`` (no start on a first load).
+    A full refresh or a table without a cursor replaces everything (``TRUE``); otherwise what
+    the window read (``Window.covers_sql``): ``cursor >= @window_start AND cursor < @window_end``
+    (no start on a first load), or a cursor that is NULL or at ``@cursor_min``/``@cursor_max``.
     """
     window = request.window
     if window.replaces_everything:
@@ -257,19 +272,18 @@ def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
     if column.type not in _WINDOW_TYPES or column.mode == "REPEATED":
         raise ConfigError(f"{request.target}: cursor column {window.column!r} is {column.type}; "
                           "use a timestamp, datetime, date, integer or SAP date (YYYYMMDD text) column")
-    conditions: list[str] = []
     params: list[QueryParameter] = []
-    for name, op, value in (("window_start", ">=", window.start), ("window_end", "<", window.end)):
-        if value is None:
-            continue
+
+    def bound(name: str, value: str) -> str:
         try:
             typed = _bound_value(column, value)
         except ValueError as exc:
             raise ConfigError(f"{request.target}: bad window bound {value!r} for {column.type} cursor "
                               f"{window.column!r}") from exc
-        conditions.append(f"{window.cursor_sql(quote_bq)} {op} @{name}")
         params.append(bigquery.ScalarQueryParameter(name, column.type, typed))
-    return (" AND ".join(conditions) or "TRUE"), params
+        return f"@{name}"
+
+    return window.covers_sql(window.cursor_sql(quote_bq, column.type), column.type, bound), params
 
 
 def insert_expression(column: Column, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> str:
@@ -356,7 +370,30 @@ def succeeded_run_row(request: LoadRequest, rows_loaded: int) -> dict:
         "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": rows_loaded,
         "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
         "started_at": request.started_at, "ended_at": request.loaded_at,
+        "rows_without_cursor": request.rows_without_cursor, **launcher(),
     }
+
+
+def heartbeat_sql(project: str) -> str:
+    """Renew ``heartbeat_at`` of one run's ``running`` rows (``@run_id``, ``@at``)."""
+    return (f"UPDATE {table_sql(project, OPS_DATASET, 'load_runs')}\n"
+            "SET `heartbeat_at` = @at\nWHERE `run_id` = @run_id AND `status` = 'running'")
+
+
+def abandon_sql(project: str) -> str:
+    """Mark the (run_id, table_name) rows of ``@dead`` abandoned, if still running, each with its error."""
+    return (f"UPDATE {table_sql(project, OPS_DATASET, 'load_runs')} AS t\n"
+            "SET `status` = 'abandoned', `abandoned_at` = @at, `abandoned_by` = @abandoned_by, `error` = d.`error`\n"
+            "FROM UNNEST(@dead) AS d\n"
+            "WHERE t.`run_id` = d.`run_id` AND t.`table_name` = d.`table_name` AND t.`status` = 'running'")
+
+
+def dead_parameter(rows: list[dict]) -> bigquery.ArrayQueryParameter:
+    """``@dead``: ARRAY<STRUCT<run_id, table_name, error>> of the rows to abandon."""
+    return bigquery.ArrayQueryParameter("dead", "STRUCT", [
+        bigquery.StructQueryParameter(None, *[bigquery.ScalarQueryParameter(k, "STRING", row[k])
+                                              for k in ("run_id", "table_name", "error")])
+        for row in rows])
 
 
 def commit_script(request: LoadRequest, project: str,
@@ -555,13 +592,19 @@ class BigQueryWarehouse(Warehouse):
             return None
 
     def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
+        """The ops tables, and the columns their schema files gained since they were made."""
         with _translated(f"cannot create {self.project}.{OPS_DATASET} tables"):
             self._ensure_dataset(OPS_DATASET)
             for name in tables:
                 schema = load_schema_file(f"ops/{name}.json")
-                self._ensure_table(bigquery.Table(
+                existing = self._ensure_table(bigquery.Table(
                     f"{self.project}.{OPS_DATASET}.{name}", schema=_fields(bigquery_schema_json(schema)),
                 ))
+                added = new_fields(existing.schema, schema) if existing is not None else []
+                if added:
+                    log.info("%s.%s: new column(s) %s", OPS_DATASET, name, ", ".join(f.name for f in added))
+                    existing.schema = list(existing.schema) + added
+                    self.client.update_table(existing, ["schema"])
 
     def _prepare_raw_table(self, request: LoadRequest, wanted: bigquery.Table, ddl: Sequence[str] = ()) -> None:
         """Create the dataset and raw table, or append the columns the source gained (and, for
@@ -631,6 +674,33 @@ class BigQueryWarehouse(Warehouse):
             return
         self._run_query(merge_runs_sql(self.project), [runs_parameter(rows)],
                         what=f"cannot record runs in {self.project}.{OPS_DATASET}.load_runs")
+
+    def heartbeat(self, run_id: str, at: datetime) -> None:
+        self._run_query(heartbeat_sql(self.project), [bigquery.ScalarQueryParameter("run_id", "STRING", run_id),
+                                                      bigquery.ScalarQueryParameter("at", "TIMESTAMP", at)],
+                        what=f"cannot renew the heartbeat of run {run_id}")
+
+    def mark_abandoned(self, rows: list[dict], by_run: str, at: datetime) -> None:
+        if not rows:
+            return
+        self._run_query(abandon_sql(self.project), [
+            dead_parameter(rows), bigquery.ScalarQueryParameter("at", "TIMESTAMP", at),
+            bigquery.ScalarQueryParameter("abandoned_by", "STRING", by_run)],
+            what=f"cannot mark abandoned runs in {self.project}.{OPS_DATASET}.load_runs")
+
+    def raw_schema(self, dataset: str, table: str) -> TableSchema | None:
+        try:
+            found = self.client.get_table(f"{self.project}.{dataset}.{table}")
+        except NotFound:
+            return None
+        except _CLOUD_ERRORS as exc:
+            raise WarehouseError(f"{self.project}.{dataset}.{table}: cannot read the table's schema: "
+                                 f"{bigquery_reason(exc)}") from exc
+        known = [f.to_api_repr() for f in found.schema if _known_type(f.to_api_repr())]
+        return from_bigquery_json(known)
+
+    def stored_type(self, column: Column) -> str:
+        return f"{_ddl_type(column)} {column.mode if column.mode == 'REPEATED' else ''}".strip()
 
     # -- the load
 

@@ -1,14 +1,21 @@
 """DuckDB as the local stand-in for BigQuery: one DuckDB schema per BigQuery dataset.
 
 Each operation opens the file briefly: DuckDB allows one writing process at a time, so
-holding it for a whole pipeline run would lock out a person looking at the data.
+holding it for a whole pipeline run would lock out a person looking at the data. An
+operation that finds the file locked by another process (another loader's commit, a
+person's session) waits for it, up to ``lock_timeout`` seconds
+(``duckdb:///path/file.duckdb?lock_timeout=60``, the default), then fails naming the lock.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import duckdb
 
@@ -17,14 +24,20 @@ from pipelines.schema import (
     DUCKDB_MAX_DECIMAL_PRECISION,
     LOADED_AT,
     RUN_ID,
+    Column,
     TableSchema,
+    column_from_duckdb,
     duckdb_type,
     load_schema_file,
     quote_ident,
 )
 from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
+from pipelines.warehouse.runs import launcher
 
 log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+LOCK_POLL_S = 0.2
 
 
 def create_table_sql(target: str, schema: TableSchema) -> str:
@@ -70,30 +83,60 @@ def _window_literal_type(column_type: str) -> str:
 
 
 
+def _lock_holder(exc: Exception) -> str:
+    """`` (PID 1234)`` when DuckDB's lock error names the process holding the file."""
+    found = re.search(r"\(PID (\d+)\)", str(exc))
+    return f" (pid {found[1]})" if found else ""
+
+
 class DuckDBWarehouse(Warehouse):
     max_decimal_precision = DUCKDB_MAX_DECIMAL_PRECISION
 
     def __init__(self, path: str):
-        # duckdb:///abs/path -> "/abs/path"; duckdb://rel/path -> "rel/path"
+        # duckdb:///abs/path -> "/abs/path"; duckdb://rel/path -> "rel/path"; ?lock_timeout=SECONDS
+        path, _, query = path.partition("?")
+        expected = "expected duckdb:///path/file.duckdb[?lock_timeout=SECONDS]"
+        try:
+            params = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+            unknown = sorted(set(params) - {"lock_timeout"})
+            self.lock_timeout = float(params.get("lock_timeout", [DEFAULT_LOCK_TIMEOUT_S])[-1])
+        except ValueError as exc:
+            raise ConfigError(f"bad --warehouse duckdb://{path}?{query}: {expected}") from exc
+        if unknown or self.lock_timeout < 0:
+            raise ConfigError(f"bad --warehouse duckdb://{path}?{query}: {expected}")
         self.path = Path(path).expanduser()
-        if self.path.is_dir():
+        if not path or self.path.is_dir():
             raise ConfigError(f"bad --warehouse duckdb://{path}: {self.path} is a folder, expected a .duckdb file")
 
     def describe(self) -> str:
         return f"duckdb://{self.path}"
 
+    def _open(self, lock_timeout: float):
+        """A connection; a file locked by another process is waited for, up to ``lock_timeout``."""
+        deadline = time.monotonic() + lock_timeout
+        waiting = False
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
+                if time.monotonic() >= deadline:
+                    raise WarehouseError(f"warehouse {self.path} is locked by another process{_lock_holder(exc)}"
+                                         f"{f' (waited {lock_timeout:.0f}s)' if lock_timeout else ''}; "
+                                         "close it there and run again") from exc
+                if not waiting:
+                    log.warning("warehouse %s is locked by another process%s; waiting up to %.0fs", self.path,
+                                _lock_holder(exc), lock_timeout)
+                    waiting = True
+                time.sleep(LOCK_POLL_S)
+            except (OSError, duckdb.Error) as exc:
+                raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
+
     @contextmanager
-    def connect(self):
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseError(f"warehouse {self.path} is locked by another process; "
-                                     "close it there and run again") from exc
-            raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
-        except (OSError, duckdb.Error) as exc:
-            raise WarehouseError(f"cannot open warehouse {self.path}: {one_line(exc)}") from exc
+    def connect(self, lock_timeout: float | None = None):
+        con = self._open(self.lock_timeout if lock_timeout is None else lock_timeout)
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET preserve_insertion_order = false")  # raw tables have no order; loads go faster
@@ -106,10 +149,13 @@ class DuckDBWarehouse(Warehouse):
             pass
 
     def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
+        """The ops tables, and the columns their schema files gained since they were made."""
         with self.connect() as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {OPS_DATASET}")
             for name in tables:
-                con.execute(create_table_sql(f"{OPS_DATASET}.{name}", load_schema_file(f"ops/{name}.json")))
+                schema = load_schema_file(f"ops/{name}.json")
+                con.execute(create_table_sql(f"{OPS_DATASET}.{name}", schema))
+                add_missing_columns(con, OPS_DATASET, name, schema)
 
     def watermark(self, pipeline: str, source_table: str) -> str | None:
         with self.connect() as con:
@@ -140,6 +186,29 @@ class DuckDBWarehouse(Warehouse):
     def query(self, sql: str) -> list[tuple]:
         with self.connect() as con:
             return con.execute(sql).fetchall()
+
+    def heartbeat(self, run_id: str, at: datetime) -> None:
+        with self.connect(lock_timeout=0) as con:  # a beat never waits: the next one comes
+            con.execute("UPDATE ops.load_runs SET heartbeat_at = ? WHERE run_id = ? AND status = 'running'",
+                        [at, run_id])
+
+    def mark_abandoned(self, rows: list[dict], by_run: str, at: datetime) -> None:
+        with self.connect() as con:
+            con.executemany(
+                "UPDATE ops.load_runs SET status = 'abandoned', abandoned_at = ?, abandoned_by = ?, error = ? "
+                "WHERE run_id = ? AND table_name = ? AND status = 'running'",
+                [[at, by_run, row["error"], row["run_id"], row["table_name"]] for row in rows])
+
+    def raw_schema(self, dataset: str, table: str) -> TableSchema | None:
+        with self.connect() as con:
+            found = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", [dataset, table]).fetchall()
+        columns = [column_from_duckdb(name, data_type) for name, data_type in found]
+        return TableSchema(tuple(c for c in columns if c is not None)) if found else None
+
+    def stored_type(self, column: Column) -> str:
+        return duckdb_type(column)
 
     def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
         if not rows:
@@ -203,17 +272,17 @@ class DuckDBWarehouse(Warehouse):
             pass
         elif window.replaces_everything:
             con.execute(f"DELETE FROM {target}")
-        else:
+        else:  # what the window read: its range, and the rows without a cursor value (read by every run)
             cursor = request.schema.column(window.column)
             cast = _window_literal_type(cursor.type)
-            conditions, params = [], []
-            cursor_sql = window.cursor_sql(quote_ident)
-            if window.start is not None:
-                conditions.append(f"{cursor_sql} >= CAST(? AS {cast})")
-                params.append(window.start)
-            conditions.append(f"{cursor_sql} < CAST(? AS {cast})")
-            params.append(window.end)
-            con.execute(f"DELETE FROM {target} WHERE {' AND '.join(conditions)}", params)
+            params = []
+
+            def bound(_: str, value: str) -> str:
+                params.append(value)
+                return f"CAST(? AS {cast})"
+
+            where = window.covers_sql(window.cursor_sql(quote_ident, cursor.type), cursor.type, bound)
+            con.execute(f"DELETE FROM {target} WHERE {where}", params)
 
         columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
         files = _file_list(request.files)
@@ -235,6 +304,7 @@ class DuckDBWarehouse(Warehouse):
             "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": inserted,
             "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
             "started_at": request.started_at, "ended_at": request.loaded_at,
+            "rows_without_cursor": request.rows_without_cursor, **launcher(),
         }])
         if request.new_watermark is not None:
             con.execute("DELETE FROM ops.watermarks WHERE pipeline = ? AND table_name = ?",
