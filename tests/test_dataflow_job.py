@@ -151,6 +151,7 @@ def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home, big
     job_file = tmp_path / "job.json"
     outcomes = rock_quality.run([
         "--input", "s3://andes-lab-exports/rq/**.avro", "--s3_endpoint_url", s3_server,
+        "--settle_seconds", "0",  # uploaded a moment ago, and finished: S3 shows an object only when whole
         "--warehouse", "bigquery://minera-prod",
         "--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
         "--temp_location", "gs://minera-tmp/tmp", "--staging_location", "gs://minera-staging/staging",
