@@ -27,5 +27,5 @@ def configure() -> None:
     if level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(_FirstLineOnly())
-    for noisy in ("apache_beam", "pgserver", "google", "urllib3"):
+    for noisy in ("apache_beam", "pgserver", "google", "urllib3", "sqlmesh"):
         logging.getLogger(noisy).setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)

@@ -1,12 +1,15 @@
-"""Apply the ELT models in ``sql/`` to a warehouse: BigQuery as written, DuckDB transpiled.
+"""The ELT models in ``sql/`` (a SQLMesh project), built on the chosen warehouse.
 
-Models are written once, in BigQuery Standard SQL. A file ``sql/<dataset>/<source>/<model>.sql``
-becomes the view ``<dataset>.<model>``; staging models run before marts. The models of a source
-whose ``raw_<source>`` dataset does not exist yet are skipped, and the log says so. On BigQuery each
-table reference ``dataset.table`` is qualified with the project; locally sqlglot transpiles
-the SQL to DuckDB, whose schemas stand in for the datasets.
+Models are written once, in BigQuery SQL; SQLMesh runs them on BigQuery as written and on DuckDB
+transpiled. ``sql/models/<dataset>/<source>/<model>.sql`` is the model ``<dataset>.<model>``.
 
-    python -m pipelines.models [--warehouse URL] [--select staging|marts|MODEL] [--dry_run]
+    python -m pipelines.models [--warehouse URL] [--select staging|marts|MODEL]   # check, plan, refresh
+    python -m pipelines.models --dry_run [--select MODEL]     # the SQL each model runs, nothing built
+    python -m pipelines.models lineage marts.haulage_by_shift.hauled_t   # the raw columns behind a column
+    python -m pipelines.models lineage --export FILE          # the model graph as OpenLineage events
+
+A build checks every model (``pipelines.transform.build``) and exits non-zero, naming the model, the
+check and a few offending rows, when a check fails; the models downstream of it are not built.
 """
 
 from __future__ import annotations
@@ -17,20 +20,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-
 from pipelines import logs
-from pipelines.errors import ConfigError, PipelineError, exit_process, main_guard, one_line
+from pipelines.errors import exit_process, main_guard
+from pipelines.transform.build import BuildReport, build
+from pipelines.transform.project import PROJECT_DIR
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-DATASET_ORDER = ("staging", "marts", "serving")
+SQL_DIR = PROJECT_DIR
+DATASET_ORDER = ("staging", "batch", "marts", "serving")
 
 
 @dataclass(frozen=True)
 class Model:
+    """A model file: ``sql/models/<dataset>/<source>/<name>.sql`` is the model ``<dataset>.<name>``."""
+
     dataset: str
     name: str
     path: Path
@@ -41,94 +45,45 @@ class Model:
 
     @property
     def source(self) -> str:
-        """The source a model belongs to (``production``, ``erp``): the folder it sits in."""
+        """The source or subject a model belongs to (``production``, ``erp``): the folder it sits in."""
         return self.path.parent.name
 
     def sql(self) -> str:
-        return self.path.read_text().strip().rstrip(";")
+        return self.path.read_text()
 
 
-def discover(sql_dir: Path = SQL_DIR, select: str | None = None) -> list[Model]:
-    """Every model under ``sql_dir``, staging first, filtered by dataset or model name."""
-    models = [Model(p.relative_to(sql_dir).parts[0], p.stem, p) for p in sql_dir.rglob("*.sql")]
+def discover(sql_dir: Path = SQL_DIR) -> list[Model]:
+    """Every model file of the project, staging first, then by name (no SQLMesh context needed)."""
     rank = {d: i for i, d in enumerate(DATASET_ORDER)}
-    models.sort(key=lambda m: (rank.get(m.dataset, len(rank)), m.name))
-    if select:
-        models = [m for m in models if select in (m.dataset, m.name, m.qualified)]
-        if not models:
-            raise ConfigError(f"--select {select!r} matches no model under {sql_dir}")
-    return models
-
-
-def duckdb_statement(model: Model) -> str:
-    """The model as a DuckDB view, transpiled from BigQuery SQL."""
-    try:
-        body = sqlglot.transpile(model.sql(), read="bigquery", write="duckdb")[0]
-    except sqlglot.errors.ParseError as exc:
-        raise PipelineError(f"model {model.path}: {one_line(exc)}") from exc
-    return f'CREATE OR REPLACE VIEW "{model.dataset}"."{model.name}" AS {body}'
-
-
-def bigquery_statement(project: str, model: Model) -> str:
-    """The model as a BigQuery view; ``dataset.table`` references get the project."""
-    try:
-        tree = sqlglot.parse_one(model.sql(), read="bigquery")
-    except sqlglot.errors.ParseError as exc:
-        raise PipelineError(f"model {model.path}: {one_line(exc)}") from exc
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        if table.args.get("db") and not table.args.get("catalog") and table.name not in ctes:
-            table.set("catalog", exp.to_identifier(project))
-    body = tree.sql(dialect="bigquery")
-    return f"CREATE OR REPLACE VIEW `{project}.{model.dataset}.{model.name}` AS {body}"
+    models = [Model(p.relative_to(sql_dir / "models").parts[0], p.stem, p) for p in (sql_dir / "models").rglob("*.sql")]
+    return sorted(models, key=lambda m: (rank.get(m.dataset, len(rank)), m.name))
 
 
 def apply_models(warehouse_url: str, select: str | None = None, sql_dir: Path | None = None,
                  dry_run: bool = False) -> list[str]:
-    """Create or replace every selected model's view; returns ``dataset.model`` names in order."""
-    from pipelines.warehouse import open_warehouse
-    from pipelines.warehouse.duckdb_warehouse import DuckDBWarehouse
+    """Build the selected models; returns ``dataset.model`` names, staging first."""
+    if dry_run:
+        from pipelines.transform.render import render_models
 
-    warehouse = open_warehouse(warehouse_url)
-    models = discover(sql_dir or SQL_DIR, select)
-    applied = []
-    loaded: dict[str, bool] = {}
-    for model in models:
-        raw = f"raw_{model.source}"  # sql/<dataset>/<source>/ reads raw_<source>
-        if not dry_run and not loaded.setdefault(raw, warehouse.has_dataset(raw)):
-            log.info("model %s skipped: %s has not been loaded into this warehouse", model.qualified, raw)
-            continue
-        if isinstance(warehouse, DuckDBWarehouse):
-            statements = [f'CREATE SCHEMA IF NOT EXISTS "{model.dataset}"', duckdb_statement(model)]
-        else:
-            statements = [bigquery_statement(warehouse.project, model)]
-        if dry_run:
-            print(";\n".join(statements) + ";\n")
-            continue
-        try:
-            if isinstance(warehouse, DuckDBWarehouse):
-                with warehouse.connect() as con:
-                    for statement in statements:
-                        con.execute(statement)
-            else:
-                for statement in statements:
-                    warehouse.query(statement)
-        except PipelineError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any engine error names the model file
-            raise PipelineError(f"model {model.path}: {one_line(exc)}") from exc
-        log.info("model %s applied (%s)", model.qualified, model.path.name)
-        applied.append(model.qualified)
-    return applied
+        for name, sql in render_models(warehouse_url, select, sql_dir or SQL_DIR):
+            print(f"-- {name}\n{sql};\n")
+        return []
+    report: BuildReport = build(warehouse_url, select, sql_dir or SQL_DIR)
+    return report.models
 
 
-def run(argv: list[str] | None = None) -> list[str]:
+def run(argv: list[str] | None = None) -> object:
     from pipelines.local import stack
 
+    argv = list(argv or [])
+    if argv[:1] == ["lineage"]:
+        from pipelines.transform.lineage import run_lineage
+
+        return run_lineage(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m pipelines.models", description=__doc__.split("\n")[0])
     parser.add_argument("--warehouse", default=None, help="duckdb:///file.duckdb or bigquery://PROJECT")
-    parser.add_argument("--select", default=None, help="a dataset (staging, marts) or one model name")
-    parser.add_argument("--dry_run", action="store_true", help="print the statements, run nothing")
+    parser.add_argument("--select", default=None, help="a dataset (staging, marts, serving) or one model name")
+    parser.add_argument("--dry_run", action="store_true", help="print the SQL of each model, build nothing")
     args = parser.parse_args(argv)
     return apply_models(args.warehouse or stack.default_warehouse_url(), args.select, dry_run=args.dry_run)
 

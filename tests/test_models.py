@@ -1,8 +1,6 @@
-"""The ELT models: BigQuery SQL, transpiled and run on DuckDB over what the loader landed."""
+"""The ELT models (a SQLMesh project): BigQuery SQL, run on DuckDB over what the loader landed."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 import psycopg
@@ -11,7 +9,8 @@ import sqlglot
 
 from pipelines.batch import production
 from pipelines.errors import PipelineError
-from pipelines.models import SQL_DIR, Model, apply_models, bigquery_statement, discover
+from pipelines.models import apply_models, discover
+from pipelines.transform.render import offline_context
 
 KEYS = {
     "truck_loads": "load_id", "shifts": "shift_id", "trucks": "truck_id", "drill_holes": "hole_id",
@@ -50,29 +49,35 @@ def test_staging_models_give_the_current_rows_of_every_table(production_url, war
     assert hauled == (expected_payload, counts["truck_loads"])
 
 
-@pytest.mark.parametrize("path", sorted(SQL_DIR.rglob("*.sql")), ids=lambda p: p.stem)
-def test_every_model_transpiles_to_duckdb(path: Path):
-    (statement,) = sqlglot.transpile(path.read_text(), read="bigquery", write="duckdb")
-    assert statement.upper().lstrip().startswith(("SELECT", "WITH", "/*"))
+@pytest.fixture(scope="module")
+def rendering():
+    """The project rendered offline for BigQuery project minera-prod (no credentials, no warehouse)."""
+    return offline_context("minera-prod")
 
 
-def test_bigquery_statement_qualifies_datasets_with_the_project(tmp_path):
-    sql = tmp_path / "marts" / "production" / "m.sql"
-    sql.parent.mkdir(parents=True)
-    sql.write_text("-- c\nSELECT l.a FROM staging.x AS l JOIN raw_production.`order` AS o USING (a)")
-    statement = bigquery_statement("minera-prod", Model("marts", "m", sql))
-    assert statement == ("CREATE OR REPLACE VIEW `minera-prod.marts.m` AS /* c */ SELECT l.a FROM "
-                         "`minera-prod`.staging.x AS l JOIN `minera-prod`.raw_production.`order` AS o USING (a)")
+@pytest.mark.parametrize("model", [m.qualified for m in discover()])
+def test_every_model_renders_for_duckdb_and_bigquery(rendering, model):
+    query = rendering.render(model)
+    for dialect in ("duckdb", "bigquery"):
+        (statement,) = sqlglot.transpile(query.sql(dialect=dialect), read=dialect, write=dialect)
+        assert statement.upper().lstrip().startswith(("SELECT", "WITH", "/*"))
+
+
+def test_bigquery_sql_qualifies_datasets_with_the_project(rendering):
+    statement = rendering.render("marts.haulage_by_shift").sql(dialect="bigquery")
+    assert ("FROM `minera-prod`.`staging`.`stg_production__truck_loads` AS `l` JOIN "
+            "`minera-prod`.`staging`.`stg_production__shifts` AS `s` ON `l`.`shift_id` = `s`.`shift_id`") in statement
 
 
 def test_a_broken_model_names_its_file(tmp_path, warehouse_url):
-    folder = tmp_path / "sql" / "staging" / "production"
+    folder = tmp_path / "sql" / "models" / "staging" / "production"
     folder.mkdir(parents=True)
-    (folder / "stg_broken.sql").write_text("SELECT missing_column FROM raw_production.nothing_here")
+    (folder / "stg_broken.sql").write_text("MODEL (name staging.stg_broken, kind VIEW);\n"
+                                           "SELECT missing_column FROM raw_production.nothing_here")
     # a source never loaded: its models wait, nothing fails
     assert apply_models(warehouse_url, sql_dir=tmp_path / "sql") == []
     duckdb.connect(warehouse_url.removeprefix("duckdb://")).execute("CREATE SCHEMA raw_production").close()
     with pytest.raises(PipelineError, match="stg_broken.sql"):  # loaded: a broken model is an error
         apply_models(warehouse_url, sql_dir=tmp_path / "sql")
     with pytest.raises(PipelineError, match="matches no model"):
-        discover(tmp_path / "sql", "nope")
+        apply_models(warehouse_url, select="nope", sql_dir=tmp_path / "sql")

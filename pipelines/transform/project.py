@@ -1,0 +1,127 @@
+"""The SQLMesh project in ``sql/``: its configuration for a warehouse URL, and a context on it.
+
+Models are written once, in BigQuery SQL (``model_defaults.dialect``). A ``duckdb://`` warehouse
+is a DuckDB gateway (SQLMesh transpiles each model; the session runs in UTC, so ``DATE(ts)`` means
+the UTC day as on BigQuery) whose SQLMesh state lives in the same file. A ``bigquery://`` warehouse
+is a BigQuery gateway; its state goes to PostgreSQL (Cloud SQL) when ``MINERA_SQLMESH_STATE_URL``
+names one, as SQLMesh recommends for production, else into BigQuery's ``sqlmesh`` dataset.
+Only the gateway the URL selects is declared: SQLMesh opens every gateway of a config at start.
+
+Thresholds of the checks are configuration (``sql/checks.yaml``), handed to the audits as
+SQLMesh variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from pipelines.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
+STATE_URL_ENV = "MINERA_SQLMESH_STATE_URL"
+STATE_PASSWORD_ENV = "MINERA_SQLMESH_STATE_PASSWORD"
+#: the earliest interval an incremental model builds (the simulated mine starts in 2026)
+START = "2026-01-01"
+
+
+def load_checks(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """``checks.yaml``: freshness thresholds per raw dataset (hours), a default for the rest."""
+    path = project_dir / "checks.yaml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
+
+
+def freshness_variables(checks: dict[str, Any]) -> dict[str, Any]:
+    """SQLMesh variables ``freshness_warn_hours`` / ``freshness_error_hours``: a map raw dataset ->
+    hours, with the default under ``default``; the ``source_is_fresh`` audit reads them."""
+    freshness = checks.get("freshness", {})
+    default = freshness.get("default", {})
+    warn = {"default": float(default.get("warn_after_hours", 24))}
+    error = {"default": float(default.get("error_after_hours", 72))}
+    for dataset, limits in (freshness.get("datasets") or {}).items():
+        warn[dataset] = float(limits.get("warn_after_hours", warn["default"]))
+        error[dataset] = float(limits.get("error_after_hours", error["default"]))
+    return {"freshness_warn_hours": warn, "freshness_error_hours": error}
+
+
+def sqlmesh_config(warehouse_url: str, project_dir: Path = PROJECT_DIR, cache_dir: Path | None = None):
+    """The SQLMesh ``Config`` for ``--warehouse``: one gateway, BigQuery SQL, our variables."""
+    from sqlmesh.core.config import Config, GatewayConfig, ModelDefaultsConfig
+
+    scheme, _, rest = warehouse_url.partition("://")
+    if scheme == "duckdb":
+        from sqlmesh.core.config import DuckDBConnectionConfig
+
+        from pipelines.warehouse.duckdb_warehouse import DuckDBWarehouse
+
+        path = str(DuckDBWarehouse(rest).path)
+        gateway = GatewayConfig(connection=DuckDBConnectionConfig(
+            database=path, connector_config={"TimeZone": "UTC"}))
+        name = "local"
+        cache = cache_dir or Path(path).parent / ".sqlmesh-cache"
+    elif scheme == "bigquery":
+        from sqlmesh.core.config import BigQueryConnectionConfig
+
+        from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
+
+        target = BigQueryWarehouse.from_url_rest(rest)
+        gateway = GatewayConfig(
+            connection=BigQueryConnectionConfig(project=target.project, location=target.location),
+            state_connection=state_connection(os.environ.get(STATE_URL_ENV)))
+        name = "bigquery"
+        cache = cache_dir or project_dir / ".cache"
+    else:
+        raise ConfigError(f"bad --warehouse {warehouse_url!r}: expected duckdb:///path/file.duckdb or bigquery://PROJECT")
+    return Config(
+        gateways={name: gateway},
+        default_gateway=name,
+        model_defaults=ModelDefaultsConfig(dialect="bigquery", start=START),
+        variables=freshness_variables(load_checks(project_dir)),
+        cache_dir=str(cache),
+        disable_anonymized_analytics=True,  # no calls home: this machine, and Composer's workers, stay offline
+    )
+
+
+def state_connection(url: str | None):
+    """SQLMesh's state store in production: ``postgresql://user@host[:port]/database`` (Cloud SQL; a
+    Unix socket folder as ``?host=/path``), its password from ``MINERA_SQLMESH_STATE_PASSWORD``,
+    never from the URL (DESIGN 4.2)."""
+    if not url:
+        return None
+    from sqlmesh.core.config import PostgresConnectionConfig
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.username or not parts.path.strip("/"):
+        raise ConfigError(f"bad {STATE_URL_ENV} {url!r}: expected postgresql://USER@HOST[:PORT]/DATABASE "
+                          "or postgresql://USER@/DATABASE?host=/socket/folder")
+    if parts.password:
+        raise ConfigError(f"{STATE_URL_ENV} holds a password: put it in {STATE_PASSWORD_ENV} instead")
+    socket = parse_qs(parts.query).get("host", [None])[-1]
+    return PostgresConnectionConfig(host=socket or parts.hostname or "localhost", port=parts.port or 5432,
+                                    user=parts.username, password=os.environ.get(STATE_PASSWORD_ENV, ""),
+                                    database=parts.path.strip("/"))
+
+
+def open_context(warehouse_url: str, project_dir: Path = PROJECT_DIR, console=None):
+    """A SQLMesh ``Context`` on the project for this warehouse. ``console``: where SQLMesh reports
+    (SQLMesh keeps one console per process; a context takes the one set when it is made)."""
+    from sqlmesh import Context
+    from sqlmesh.core.console import NoopConsole, set_console
+
+    set_console(console or NoopConsole())
+    return Context(paths=str(project_dir), config=sqlmesh_config(warehouse_url, project_dir))
+
+
+def close_context(ctx) -> None:
+    """Release the context's connections, so that other processes (and this one) can open the
+    DuckDB file again; SQLMesh also keeps one adapter per DuckDB file for the whole process."""
+    from sqlmesh.core.config.connection import BaseDuckDBConnectionConfig
+
+    ctx.close()
+    for key, adapter in list(BaseDuckDBConnectionConfig._data_file_to_adapter.items()):
+        adapter.close()
+        del BaseDuckDBConnectionConfig._data_file_to_adapter[key]
