@@ -132,3 +132,12 @@ class FakePublisher:
 @pytest.fixture
 def publisher() -> FakePublisher:
     return FakePublisher()
+
+
+@pytest.fixture(scope="session")
+def rendering():
+    """The SQLMesh project rendered offline for BigQuery project ``minera-prod`` (no credentials, no
+    warehouse): ``rendering.render("staging.x").sql(dialect="bigquery" | "duckdb")``."""
+    from pipelines.transform.render import offline_context
+
+    return offline_context("minera-prod")

@@ -19,7 +19,7 @@ from pipelines import models
 from pipelines.batch import erp, production
 from pipelines.catalogue import Catalogue
 from pipelines.local.seed_erp import seed
-from pipelines.models import bigquery_statement, discover
+from pipelines.models import discover
 
 CATALOGUE = Catalogue.load("erp").tables.values()
 KEYS = {cfg.name.split(".")[1].lower(): cfg.key for cfg in CATALOGUE}
@@ -252,19 +252,19 @@ def test_a_later_load_gives_the_new_version_and_never_a_second_row(erp_warehouse
 
 
 @pytest.mark.parametrize("table", sorted(KEYS))
-def test_bigquery_rendering_qualifies_raw_and_deleted_tables_and_keeps_the_types(table):
+def test_bigquery_rendering_qualifies_raw_and_deleted_tables_and_keeps_the_types(rendering, table):
     (model,) = [m for m in discover() if m.name == f"stg_erp__{table}"]
-    statement = bigquery_statement("minera-prod", model)
-    prefix = f"CREATE OR REPLACE VIEW `minera-prod.staging.stg_erp__{table}` AS "
-    assert statement.startswith(prefix)
-    tree = sqlglot.parse_one(statement.removeprefix(prefix), read="bigquery")
+    statement = rendering.render(f"staging.stg_erp__{table}").sql(dialect="bigquery")
+    tree = sqlglot.parse_one(statement, read="bigquery")
     tables = sorted(t.sql("bigquery") for t in tree.find_all(sqlglot.exp.Table))
-    assert tables == [f"`minera-prod`.raw_erp.{table} AS t", f"`minera-prod`.raw_erp.{table}__deleted AS d"]
+    assert tables == sorted([f"`minera-prod`.`raw_erp`.`{table}` AS `t`",
+                             f"`minera-prod`.`raw_erp`.`{table}__deleted` AS `d`"])
     # the conversions reach BigQuery as written (sqlglot would turn SAFE_CAST(x AS TIME FORMAT ...) into a
     # TIMESTAMP, which is why the models parse TIMS with REGEXP_REPLACE and SAFE_CAST(... AS TIME))
-    written = model.sql()
+    written = model.sql().split(");\n", 1)[1]  # the query, after the MODEL header
     for shape in ("AS DATE FORMAT 'YYYYMMDD')", "AS TIME)", "AS INT64)", "REGEXP_REPLACE("):
         assert statement.count(shape) == written.count(shape), shape
     assert "TIMESTAMP" not in statement and "DATETIME" not in statement
-    names = [s.alias_or_name.lower() for s in tree.selects]
-    assert len(names) == len(set(names))  # BigQuery column names ignore case: no readable name clashes with SAP's
+    names = [s.alias_or_name for s in tree.selects]
+    assert len({n.lower() for n in names}) == len(names)  # BigQuery names ignore case: no readable name clashes
+    assert [n for n in names if n.isupper()] and "MANDT" in names  # SAP's columns as stored, upper case

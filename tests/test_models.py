@@ -47,6 +47,14 @@ def test_staging_models_give_the_current_rows_of_every_table(production_url, war
     assert got == expected_payload  # ... staging shows the new ones
     hauled = con.execute("SELECT sum(hauled_t), sum(loads) FROM marts.haulage_by_shift").fetchone()
     assert hauled == (expected_payload, counts["truck_loads"])
+    # whole seconds, as BigQuery's TIMESTAMP_DIFF(.., SECOND) gives them (DuckDB's counts boundaries crossed)
+    wrong = con.execute("SELECT count(*) FROM staging.stg_production__equipment_status WHERE duration_s <> "
+                        "floor(epoch_us(ended_at - started_at) / 1e6)").fetchone()[0]
+    assert wrong == 0
+    # SQLMesh keeps identifiers as written: SAP's upper-case columns stay upper-case (checked on ERP below)
+    assert con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+                       "AND table_name = 'haulage_by_shift' ORDER BY ordinal_position LIMIT 2").fetchall() == [
+        ("shift_id",), ("shift_date",)]
 
 
 @pytest.fixture(scope="module")

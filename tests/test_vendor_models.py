@@ -23,7 +23,7 @@ import pytest
 import sqlglot
 
 from pipelines.batch import rock_quality
-from pipelines.models import apply_models, bigquery_statement, discover, duckdb_statement
+from pipelines.models import apply_models, discover
 from pipelines.simulate import rock_quality as lab
 
 MODEL = "stg_vendor__rock_quality_samples"
@@ -299,23 +299,21 @@ def test_the_model_waits_until_the_lab_files_are_loaded(warehouse_url):
     assert apply_models(warehouse_url, select=MODEL) == []  # no raw_vendor yet: skipped, not failed
 
 
-def test_the_model_renders_for_duckdb_and_bigquery():
+def test_the_model_renders_for_duckdb_and_bigquery(rendering):
     (model,) = [m for m in discover() if m.name == MODEL]
     assert model.source == "vendor" and model.dataset == "staging"
-    duck = duckdb_statement(model)
-    assert duck.startswith(f'CREATE OR REPLACE VIEW "staging"."{MODEL}" AS ')
-    assert "s.* EXCLUDE (sample_code, sample_id," in duck and "s.* EXCEPT" not in duck  # BigQuery's EXCEPT
+    duck = rendering.render(f"staging.{MODEL}").sql(dialect="duckdb")
+    assert '"s".* EXCLUDE ("sample_code", "sample_id",' in duck and ".* EXCEPT (" not in duck  # BigQuery's EXCEPT
     # the UTC day of reported_at, whatever the session's time zone (not CAST(reported_at AS DATE))
-    assert "CAST(s.reported_at AS TIMESTAMPTZ) AT TIME ZONE 'UTC'" in duck
+    assert 'CAST("s"."reported_at" AS TIMESTAMPTZ) AT TIME ZONE \'UTC\'' in duck
 
-    statement = bigquery_statement("minera-prod", model)
-    prefix = f"CREATE OR REPLACE VIEW `minera-prod.staging.{MODEL}` AS "
-    assert statement.startswith(prefix)
-    tree = sqlglot.parse_one(statement.removeprefix(prefix), read="bigquery")
-    tables = sorted(t.sql("bigquery") for t in tree.find_all(sqlglot.exp.Table))
-    assert tables == ["`minera-prod`.ops.loaded_files AS f", "`minera-prod`.raw_vendor.rock_quality_samples",
-                      "latest AS s", "versions AS v"]
-    assert "s.* EXCEPT (sample_code, sample_id," in statement
-    assert "DATE(DATETIME(s.reported_at, 'UTC'))" in statement
+    statement = rendering.render(f"staging.{MODEL}").sql(dialect="bigquery")
+    tree = sqlglot.parse_one(statement, read="bigquery")
+    tables = sorted({t.sql("bigquery") for t in tree.find_all(sqlglot.exp.Table)})
+    assert tables == ["`latest` AS `s`", "`minera-prod`.`ops`.`loaded_files` AS `f`",
+                      "`minera-prod`.`raw_vendor`.`rock_quality_samples` AS `rock_quality_samples`",
+                      "`versions` AS `v`"]
+    assert "`s`.* EXCEPT (`sample_code`, `sample_id`," in statement
+    assert "DATE(DATETIME(`s`.`reported_at`, 'UTC'))" in statement
     names = [s.alias_or_name.lower() for s in tree.selects if s.alias_or_name != "*"]
     assert len(names) == len(set(names)) == 41  # BigQuery names ignore case: none twice

@@ -103,8 +103,9 @@ class _RecordingConsole:
                 self.evaluated[name] = self.evaluated.get(name, 0.0) + (duration_ms or 0) / 1000
 
             def log_warning(self, short_message: str, long_message: str | None = None) -> None:
-                self.warnings.append(long_message or short_message)
-                log.debug("sqlmesh: %s", long_message or short_message)
+                # e.g. a non-blocking check that failed while a model was built
+                self.warnings.append(short_message)
+                log.warning("models: %s", " ".join(short_message.split())[:500])
 
             def log_error(self, message: str, *args, **kwargs) -> None:
                 log.debug("sqlmesh: %s", message)

@@ -25,6 +25,9 @@ from pipelines.errors import ConfigError
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
 STATE_URL_ENV = "MINERA_SQLMESH_STATE_URL"
 STATE_PASSWORD_ENV = "MINERA_SQLMESH_STATE_PASSWORD"
+#: BigQuery SQL, identifiers as written: SQLMesh would otherwise lower-case them, and SAP's columns
+#: (MANDT, EQUNR) are kept as stored
+DIALECT = "bigquery,normalization_strategy=case_sensitive"
 #: the earliest interval an incremental model builds (the simulated mine starts in 2026)
 START = "2026-01-01"
 
@@ -79,7 +82,7 @@ def sqlmesh_config(warehouse_url: str, project_dir: Path = PROJECT_DIR, cache_di
     return Config(
         gateways={name: gateway},
         default_gateway=name,
-        model_defaults=ModelDefaultsConfig(dialect="bigquery", start=START),
+        model_defaults=ModelDefaultsConfig(dialect=DIALECT, start=START),
         variables=freshness_variables(load_checks(project_dir)),
         cache_dir=str(cache),
         disable_anonymized_analytics=True,  # no calls home: this machine, and Composer's workers, stay offline

@@ -20,7 +20,9 @@ SELECT
   reason_code,
   started_at,
   ended_at,
-  TIMESTAMP_DIFF(ended_at, started_at, SECOND) AS duration_s,
+  -- whole seconds: DuckDB counts the second boundaries TIMESTAMP_DIFF(.., SECOND) crosses (one more
+  -- than BigQuery for 12:00:00.9 -> 12:00:01.1): microseconds, divided, mean the same on both
+  DIV(TIMESTAMP_DIFF(ended_at, started_at, MICROSECOND), 1000000) AS duration_s,
   details,
   updated_at,
   _run_id AS loaded_run_id,
