@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.local.fleet import FLEET
 from pipelines.simulate import machine_issues as sim
 from pipelines.streaming import messages
 
@@ -110,6 +111,24 @@ def test_a_fleet_of_mostly_trucks():
     assert sim.fleet(3) == ["HT-0001", "HT-0002", "HT-0003"]
     with pytest.raises(ValueError):
         sim.fleet(0)
+
+
+def test_machines_takes_that_many_of_the_fleet_class_by_class(tmp_path, capsys):
+    """--machines N: N of the mine's machines (pipelines.local.fleet) of the classes the app covers; default all."""
+    everything = sim.fleet()
+    assert everything == FLEET.numbers("haul truck", "shovel", "drill", "crusher", "conveyor") and len(everything) == 97
+    assert everything[60:63] == ["SH-01", "SH-02", "SH-03"] and everything[-1] == "CV-16"
+    # one of each class, the other 75 in proportion to (class size - 1) / 92: 48.10, 5.71, 4.08, 4.89, 12.23;
+    # whole parts 48, 5, 4, 4, 12 and the two largest remainders (crusher .89, shovel .71) one more each
+    classes = Counter(FLEET.classes[m] for m in sim.fleet(80))
+    assert classes == {"haul truck": 49, "shovel": 7, "drill": 5, "crusher": 6, "conveyor": 13}
+    assert sim.fleet(5) == ["HT-0001", "SH-01", "DR-01", "CR-PRIMARY-1", "CV-01"]
+    for machines in (0, 98):
+        with pytest.raises(ValueError, match="between 1 and 97"):
+            sim.fleet(machines)
+    with pytest.raises(SystemExit):
+        sim.main(["--out", str(tmp_path / "issues.jsonl"), "--machines", "98"])
+    assert "machines must be between 1 and 97" in capsys.readouterr().err and not list(tmp_path.iterdir())
 
 
 def test_same_arguments_same_bytes(tmp_path):

@@ -12,8 +12,10 @@ gets wrong answers.
 follow the way they do at an open-pit mine: a material document (MKPF) per ~3 items, a
 maintenance order (AUFK/AFIH/AFKO) per ~20 items, a notification (QMEL/QMIH) per ~25, a
 material (MARA) per ~50, a purchase order (EKKO) per ~40; the fleet (EQUI) is a few hundred
-machines whatever the scale. Every reference holds: MSEG items point at existing MKPF headers,
-materials, orders and purchase order items. The same ``--seed`` always gives the same rows::
+machines whatever the scale: client 100's is ``pipelines.local.fleet``'s, a row per machine with its
+fleet number in TIDNR, plus a component row per haul truck's engine (EQART ENGINE, TIDNR
+``HT-0001-ENG``, HEQUI the truck's EQUNR). Every reference holds: MSEG items point at existing MKPF
+headers, materials, orders and purchase order items. The same ``--seed`` always gives the same rows::
 
     python -m pipelines.local.seed_erp --scale 100000 --seed 7
 """
@@ -33,7 +35,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.local import stack
+from pipelines.local import fleet, stack
+from pipelines.local.fleet import CLASSES
 from pipelines.local.seed_production import EPOCH_END, Seeder
 
 log = logging.getLogger(__name__)
@@ -68,48 +71,11 @@ COMPANIES = (
     Company("200", "2000", "PEN", 3.75, 0.05, 6, True),   # another company, same number ranges
 )
 
-# tag pattern, first number, count, EQART, HERST, TYPBZ, functional location, family,
-# English text, Spanish text, acquisition value in USD, serial number prefix
-FLEET = (
-    ("HT-{:04d}", 1, 36, "HAULTRUCK", "CATERPILLAR", "793F", "MINE-PIT1-HAUL", "truck",
-     "Haul truck CAT 793F", "Camion de extraccion CAT 793F", 5_600_000, "SSP"),
-    ("HT-{:04d}", 37, 24, "HAULTRUCK", "KOMATSU", "930E-4SE", "MINE-PIT2-HAUL", "truck",
-     "Haul truck KOM 930E", "Camion de extraccion KOM 930E", 5_900_000, "A30"),
-    ("SH-{:02d}", 1, 5, "SHOVEL", "P&H", "4100XPC", "MINE-PIT1-LOAD", "shovel",
-     "Electric rope shovel P&H 4100XPC", "Pala electrica P&H 4100XPC", 28_000_000, "XPC"),
-    ("SH-{:02d}", 6, 3, "SHOVEL", "KOMATSU", "PC8000-6", "MINE-PIT2-LOAD", "shovel",
-     "Hydraulic shovel KOM PC8000", "Pala hidraulica KOM PC8000", 19_500_000, "K8"),
-    ("LD-{:02d}", 1, 4, "LOADER", "CATERPILLAR", "994K", "MINE-PIT1-LOAD", "mobile",
-     "Wheel loader CAT 994K", "Cargador frontal CAT 994K", 8_800_000, "W4K"),
-    ("DR-{:02d}", 1, 6, "DRILL", "EPIROC", "PIT VIPER 271", "MINE-PIT1-DRIL", "mobile",
-     "Blasthole drill PV-271", "Perforadora PV-271", 6_200_000, "PV"),
-    ("DZ-{:02d}", 1, 10, "DOZER", "CATERPILLAR", "D10T2", "MINE-PIT1-AUXE", "mobile",
-     "Track dozer CAT D10T2", "Bulldozer CAT D10T2", 2_300_000, "RJG"),
-    ("GR-{:02d}", 1, 6, "GRADER", "CATERPILLAR", "16M3", "MINE-PIT1-AUXE", "mobile",
-     "Motor grader CAT 16M3", "Motoniveladora CAT 16M3", 1_700_000, "R9H"),
-    ("WT-{:02d}", 1, 4, "WATERTRUCK", "CATERPILLAR", "785G WT", "MINE-PIT1-AUXE", "mobile",
-     "Water truck CAT 785G", "Camion aljibe CAT 785G", 3_100_000, "RTB"),
-    ("LV-{:03d}", 1, 40, "LIGHTVEH", "TOYOTA", "HILUX 2.8 4X4", "MINE-PIT1-AUXE", "light",
-     "Pickup Toyota Hilux", "Camioneta Toyota Hilux", 45_000, "MR0"),
-    ("CR-PRIMARY-{:d}", 1, 1, "CRUSHER", "METSO", "MKIII 60-110", "MINE-PLNT-CRSH", "crusher",
-     "Primary gyratory crusher", "Chancador primario giratorio", 14_000_000, "MK3"),
-    ("CR-PRIMARY-{:d}", 2, 1, "CRUSHER", "FLSMIDTH", "TSUV 60-89", "MINE-PLNT-CRSH", "crusher",
-     "Primary gyratory crusher", "Chancador primario giratorio", 13_500_000, "TS"),
-    ("CR-SECONDARY-{:d}", 1, 3, "CRUSHER", "METSO", "MP1000", "MINE-PLNT-CRSH", "crusher",
-     "Cone crusher MP1000", "Chancador de cono MP1000", 4_200_000, "MP"),
-    ("CR-TERTIARY-{:d}", 1, 2, "CRUSHER", "FLSMIDTH", "RAPTOR 2500", "MINE-PLNT-CRSH", "crusher",
-     "Cone crusher Raptor 2500", "Chancador de cono Raptor 2500", 3_900_000, "RP"),
-    ("CV-{:02d}", 1, 8, "CONVEYOR", "FLSMIDTH", "BELT 1800MM", "MINE-PLNT-CONV", "conveyor",
-     "Belt conveyor 1800mm", "Correa transportadora 1800mm", 3_500_000, "CV"),
-    ("CV-{:02d}", 9, 8, "CONVEYOR", "TAKRAF", "BELT 1400MM", "MINE-PLNT-CONV", "conveyor",
-     "Belt conveyor 1400mm", "Correa transportadora 1400mm", 2_400_000, "TK"),
-    ("ML-SAG-{:d}", 1, 1, "MILL", "FLSMIDTH", "SAG 40X22", "MINE-PLNT-MILL", "mill",
-     "SAG mill 40x22", "Molino SAG 40x22", 42_000_000, "SAG"),
-    ("ML-BALL-{:d}", 1, 3, "MILL", "METSO", "BALL 26X40", "MINE-PLNT-MILL", "mill",
-     "Ball mill 26x40", "Molino de bolas 26x40", 24_000_000, "BM"),
-    ("PP-{:02d}", 1, 20, "PUMP", "WEIR MINERALS", "WARMAN 650 MCR", "MINE-PLNT-PUMP", "pump",
-     "Slurry pump Warman 650", "Bomba de pulpa Warman 650", 450_000, "WM"),
-)
+# the fleet (EQUI) is pipelines.local.fleet's: EQUI.TIDNR is the fleet number, EQART the machine class;
+# the maintenance family of each class says how often it needs work and which faults it has
+FAMILY_OF_CLASS = {"haul truck": "truck", "shovel": "shovel", "loader": "mobile", "drill": "mobile",
+                   "dozer": "mobile", "grader": "mobile", "water truck": "mobile", "light vehicle": "light",
+                   "crusher": "crusher", "conveyor": "conveyor", "mill": "mill", "pump": "pump"}
 ENGINES = {"793F": ("CATERPILLAR", "C175-16", "Engine CAT C175-16"),
            "930E-4SE": ("KOMATSU", "SSDA18V170", "Engine KOM SSDA18V170")}
 FAMILIES = ("truck", "shovel", "mobile", "light", "crusher", "conveyor", "mill", "pump", "engine")
@@ -462,23 +428,19 @@ class ClientSeed:
 
     def equipment(self) -> None:
         rng = self.rng("EQUI")
-        rows = []  # tag, spec, superior row index or -1
-        for spec in FLEET:
-            pattern, first_no, count = spec[0], spec[1], max(1, spec[2] // self.c.fleet_divisor)
-            for k in range(count):
-                rows.append((pattern.format(first_no + k), spec, -1))
-        for i, (tag, spec, _) in enumerate(list(rows)):
-            if spec[5] in ENGINES:
-                rows.append((f"{tag}-ENG", spec, i))
+        rows = [(m.fleet_number, m.purchase, -1) for m in fleet.machines(self.c.fleet_divisor)]
+        for i, (tag, p, _) in enumerate(list(rows)):  # rows: tag, purchase, superior row index or -1
+            if p.model in ENGINES:
+                rows.append((f"{tag}-ENG", p, i))
         n = len(rows)
         ids = np.arange(n)
         engine = np.array([sup >= 0 for _, _, sup in rows])
-        family = [("engine" if sup >= 0 else spec[7]) for _, spec, sup in rows]
-        herst = [ENGINES[spec[5]][0] if sup >= 0 else spec[4] for _, spec, sup in rows]
-        typbz = [ENGINES[spec[5]][1] if sup >= 0 else spec[5] for _, spec, sup in rows]
-        text_en = [ENGINES[spec[5]][2] if sup >= 0 else spec[8] for _, spec, sup in rows]
-        text_es = [f"Motor {ENGINES[spec[5]][1]}" if sup >= 0 else spec[9] for _, spec, sup in rows]
-        value = np.array([(1_200_000 if sup >= 0 else spec[10]) for _, spec, sup in rows], dtype="float64")
+        family = [("engine" if sup >= 0 else FAMILY_OF_CLASS[p.machine_class]) for _, p, sup in rows]
+        herst = [ENGINES[p.model][0] if sup >= 0 else p.make for _, p, sup in rows]
+        typbz = [ENGINES[p.model][1] if sup >= 0 else p.model for _, p, sup in rows]
+        text_en = [ENGINES[p.model][2] if sup >= 0 else p.text_en for _, p, sup in rows]
+        text_es = [f"Motor {ENGINES[p.model][1]}" if sup >= 0 else p.text_es for _, p, sup in rows]
+        value = np.array([(1_200_000 if sup >= 0 else p.value_usd) for _, p, sup in rows], dtype="float64")
         created = rng.integers(DAY_2012, self.first - 200, n)
         superior = np.array([sup for _, _, sup in rows])
         created = np.where(engine, created[np.maximum(superior, 0)], created)  # engines come with the truck
@@ -487,7 +449,7 @@ class ClientSeed:
         changed, never = self.changed(rng, created, 0.3, 700)
         equnr = numc(10_000_001 + ids, 18)
         tags = pa.array([r[0] for r in rows])
-        floc = [spec[6] for _, spec, _ in rows]
+        floc = [p.functional_location for _, p, _ in rows]
 
         self.eq_equnr = equnr
         self.eq_tag = tags
@@ -499,10 +461,10 @@ class ClientSeed:
         self.put("EQUI", {
             "EQUNR": equnr, "ERDAT": dats(created), "ERNAM": pick(PLANNERS, rng.integers(0, 5, n)),
             "AEDAT": dats(changed, never), "AENAM": blank_unless(~never, pick(PLANNERS, rng.integers(0, 5, n))),
-            "EQTYP": pa.repeat("M", n), "EQART": pa.array(["ENGINE" if e else spec[3]
-                                                            for e, (_, spec, _) in zip(engine, rows, strict=True)]),
+            "EQTYP": pa.repeat("M", n), "EQART": pa.array(["ENGINE" if e else CLASSES[p.machine_class].eqart
+                                                            for e, (_, p, _) in zip(engine, rows, strict=True)]),
             "HERST": pa.array(herst), "TYPBZ": pa.array(typbz),
-            "SERGE": pa.array([f"{spec[11]}{s:05d}" for (_, spec, _), s in
+            "SERGE": pa.array([f"{p.serial_prefix}{s:05d}" for (_, p, _), s in
                                zip(rows, rng.integers(100, 99_999, n), strict=True)]),
             "BAUJJ": pa.array(year - (rng.random(n) < 0.3)).cast(pa.string()),
             "INBDT": dats(startup), "ANSWT": dec(value * self.c.fx * rng.uniform(0.92, 1.08, n), 13, 2),

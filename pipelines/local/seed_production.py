@@ -2,8 +2,12 @@
 
 ``--scale`` is the row count of the largest table (``truck_loads``), from 10^4 to 10^7;
 the other tables follow from it the way they do at a real open-pit mine (about 2,000
-truck loads a day from a fleet of ~60 haul trucks). The same ``--seed`` always gives
-the same rows, so tests and benchmarks are repeatable::
+truck loads a day from a fleet of 60 haul trucks). Its machines are the mine's fleet
+(``pipelines.local.fleet``, the ERP's equipment master): every haul truck, with its model and rated
+payload; loads are taken by its shovels, holes drilled by its drills, and three of its crushers are
+metered. A load's payload is the truck's rated payload times a fill factor of about 98 % (about
+1.5 % of loads are above 110 %: overloads). The same ``--seed`` always gives the same rows, so tests
+and benchmarks are repeatable::
 
     python -m pipelines.local.seed_production --scale 100000 --seed 7
 """
@@ -23,15 +27,18 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.local import stack
+from pipelines.local.fleet import FLEET
 
 log = logging.getLogger(__name__)
 
 EPOCH_END = datetime(2026, 11, 22, tzinfo=timezone.utc)
 LOADS_PER_DAY = 2000
 CHUNK_ROWS = 500_000
-TRUCK_MODELS = [("CAT 793F", 226.8), ("Komatsu 930E", 290.0), ("Liebherr T 284", 363.0), ("CAT 797F", 363.0)]
-SHOVELS = [f"SH-{i:02d}" for i in range(1, 9)]
-CRUSHERS = ["CR-PRIMARY-1", "CR-PRIMARY-2", "CR-SECONDARY-1"]
+TRUCKS = FLEET.of_class("haul truck")
+SHOVELS = FLEET.numbers("shovel")
+DRILLS = FLEET.numbers("drill")
+CRUSHERS = [m.fleet_number for m in FLEET.get("CR-PRIMARY-1", "CR-PRIMARY-2", "CR-SECONDARY-1")]  # metered ones
+FILL_FACTOR = (0.98, 0.055, 0.5, 1.25)  # a load's payload / rated payload: mean, sd, floor, ceiling
 BENCHES = [f"B{lvl}" for lvl in range(3400, 3700, 15)]
 
 
@@ -69,7 +76,7 @@ class Seeder:
         self.seed = seed
         self.days = max(30, math.ceil(scale / LOADS_PER_DAY))
         self.start = EPOCH_END - timedelta(days=self.days)
-        self.n_trucks = 60
+        self.n_trucks = len(TRUCKS)
 
     def rng(self, table: str, chunk: int = 0) -> np.random.Generator:
         key = sum(ord(c) * 31**i for i, c in enumerate(table)) % (2**31)
@@ -121,18 +128,17 @@ class Seeder:
     def trucks(self) -> None:
         rng = self.rng("trucks")
         n = self.n_trucks
-        model_idx = rng.integers(0, len(TRUCK_MODELS), n)
         states = np.array(["operating"] * 8 + ["standby", "maintenance"])[rng.integers(0, 10, n)]
         attrs = [
-            f'{{"tyre_size": "{["46/90R57", "53/80R63"][int(m) % 2]}", "autonomous": {str(bool(a)).lower()}, '
+            f'{{"tyre_size": "{t.purchase.tyre_size}", "autonomous": {str(bool(a)).lower()}, '
             f'"dispatch_group": {int(g)}}}'
-            for m, a, g in zip(model_idx, rng.random(n) < 0.3, rng.integers(1, 5, n), strict=True)
+            for t, a, g in zip(TRUCKS, rng.random(n) < 0.3, rng.integers(1, 5, n), strict=True)
         ]
         commissioned = _us(self.start) // 86_400_000_000 - rng.integers(100, 4000, n)
         data = pa.table({
-            "truck_id": [f"HT-{i:04d}" for i in range(1, n + 1)],
-            "model": [TRUCK_MODELS[i][0] for i in model_idx],
-            "payload_capacity_t": [TRUCK_MODELS[i][1] for i in model_idx],
+            "truck_id": [t.fleet_number for t in TRUCKS],
+            "model": [t.purchase.name for t in TRUCKS],
+            "payload_capacity_t": [t.rated_payload_t for t in TRUCKS],
             "commissioned_on": pa.array(commissioned.astype("int32"), pa.date32()),
             "state": states,
             "engine_hours": np.round(rng.uniform(2_000, 80_000, n), 1),
@@ -158,7 +164,8 @@ class Seeder:
             material = np.array(["ore", "low_grade", "waste", "overburden"])[
                 rng.choice(4, n, p=[0.35, 0.15, 0.4, 0.1])
             ]
-            payload = np.round(np.clip(rng.normal(228.0, 18.0, n), 120, 380), 2)
+            mean, sd, low, high = FILL_FACTOR
+            fill = np.clip(rng.normal(mean, sd, n), low, high)
             grade = np.where(material == "ore", rng.lognormal(-0.6, 0.35, n), rng.lognormal(-2.5, 0.5, n))
             grade = np.round(np.clip(grade, 0, 9.9999), 4)
             grade_arr = pa.array(grade, mask=material == "overburden")
@@ -167,9 +174,11 @@ class Seeder:
             updated = np.where(reweighed, updated + rng.integers(3_600_000_000, 86_400_000_000 * 3, n), updated)
             updated = np.minimum(updated, _us(EPOCH_END) - 1_000_000)  # nothing is dated in the future
             in_progress = ids > self.scale - 40  # the last few loads are still hauling
+            truck = rng.integers(0, self.n_trucks, n)
+            payload = np.round(np.array([t.rated_payload_t for t in TRUCKS])[truck] * fill, 2)
             data = pa.table({
                 "load_id": ids,
-                "truck_id": pa.array([f"HT-{i:04d}" for i in rng.integers(1, self.n_trucks + 1, n)]),
+                "truck_id": np.array([t.fleet_number for t in TRUCKS])[truck],
                 "shift_id": pa.array(shift_id, pa.int32()),
                 "shovel_id": np.array(SHOVELS)[rng.integers(0, len(SHOVELS), n)],
                 "material": material,
@@ -206,7 +215,7 @@ class Seeder:
             "depth_m": np.round(rng.normal(16.5, 0.8, n), 2),
             "diameter_mm": pa.array(rng.choice([251, 270, 311], n), pa.int16()),
             "drilled_at": _ts(drilled),
-            "rig_id": np.array(["DR-01", "DR-02", "DR-03", "DR-04"])[rng.integers(0, 4, n)],
+            "rig_id": np.array(DRILLS)[rng.integers(0, len(DRILLS), n)],
             "penetration_m_h": pa.array(rng.normal(38, 6, n), mask=rng.random(n) < 0.02),
             "water_encountered": pa.array(rng.random(n) < 0.12, mask=rng.random(n) < 0.05),
             "collar_photo": pa.array(photo, pa.binary()),
@@ -271,7 +280,7 @@ class Seeder:
         ]
         reasons = {"down_planned": "PM-250H", "down_unplanned": "HYD-LEAK", "idle": "NO-OPERATOR"}
         open_ = np.arange(n) >= n - 10
-        equipment = np.array([f"HT-{i:04d}" for i in range(1, 61)] + SHOVELS + CRUSHERS)
+        equipment = np.array([t.fleet_number for t in TRUCKS] + SHOVELS + CRUSHERS)
         data = pa.table({
             "status_id": np.arange(1, n + 1, dtype="int64"),
             "equipment_id": equipment[rng.integers(0, len(equipment), n)],

@@ -1,13 +1,15 @@
 """Simulate the operators' mobile app: machinery-issue events as a replay file (DESIGN.md 4.4) or on a topic.
 
-    python -m pipelines.simulate.machine_issues --out .local/replay/machine_issues.jsonl [--machines 80]
+    python -m pipelines.simulate.machine_issues --out .local/replay/machine_issues.jsonl [--machines 97]
         [--hours 8] [--issues_per_hour 12] [--start 2026-11-22T06:00:00Z] [--seed 7] [--retry_rate 0.05]
         [--out_of_order_rate 0.03] [--malformed_rate 0.01]
     python -m pipelines.simulate.machine_issues --topic projects/P/topics/machine-issues ...
 
-What is in it: a fleet (``fleet``: haul trucks HT-0001.., shovels SH-, drills DR-, crushers CR-,
-conveyors CV-), issues opening at random (a Poisson process) on any machine, in categories that
-fit the machine (tyres on trucks, belts on conveyors; safety and other rare everywhere), reported
+What is in it: machines of the mine's fleet (``pipelines.local.fleet``, the ERP's equipment master),
+those of the classes whose crews report in the app: haul trucks HT-0001..HT-0060, shovels SH-01..,
+drills DR-01.., crushers CR-PRIMARY-1.., conveyors CV-01.. (97 machines); ``--machines N`` takes N of
+them (``fleet``); issues opening at random (a Poisson process) on any of them, in categories that
+fit the machine's class (tyres on trucks, belts on conveyors; safety and other rare everywhere), reported
 by the machine's operator of the shift (``op-1001``..) with a short English description. Each
 issue lives through ``opened`` -> ``acknowledged`` by a maintenance planner (``mp-2001``..; a
 critical issue within 1-5 min, a low one within hours) -> 0-3 ``updated`` (severity may escalate
@@ -39,6 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipelines.local.fleet import FLEET
 from pipelines.simulate.sensors import iso_ms, publish_messages, replay_line
 
 DEFAULT_START = "2026-11-22T06:00:00Z"
@@ -50,16 +53,16 @@ MALFORMED_KINDS = ("not-json", "not-utf8", "empty", "missing-field", "wrong-type
 #: kinds whose payload has no event_time a reader could use: the attribute carries the publish time
 _TIMELESS_KINDS = ("not-json", "not-utf8", "empty", "bad-time")
 
-# (prefix, what it is, share of the fleet); trucks take whatever the others leave
-MACHINE_TYPES = (("HT", "haul truck", None), ("SH", "shovel", 0.08), ("DR", "drill", 0.10),
-                 ("CR", "crusher", 0.05), ("CV", "conveyor", 0.07))
+# the fleet's classes whose crews report issues in the app, in the order ``fleet`` lists them
+APP_CLASSES = ("haul truck", "shovel", "drill", "crusher", "conveyor")
 _RARE = (("safety", 0.03), ("other", 0.04))
 CATEGORY_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
-    "HT": (("tyres", 0.30), ("hydraulics", 0.20), ("engine", 0.18), ("brakes", 0.12), ("electrical", 0.13)) + _RARE,
-    "SH": (("hydraulics", 0.40), ("engine", 0.15), ("electrical", 0.25), ("structural", 0.13)) + _RARE,
-    "DR": (("hydraulics", 0.38), ("engine", 0.22), ("electrical", 0.20), ("structural", 0.13)) + _RARE,
-    "CR": (("bearings", 0.30), ("hydraulics", 0.20), ("electrical", 0.25), ("structural", 0.18)) + _RARE,
-    "CV": (("belt", 0.40), ("bearings", 0.25), ("electrical", 0.15), ("structural", 0.13)) + _RARE,
+    "haul truck": (("tyres", 0.30), ("hydraulics", 0.20), ("engine", 0.18), ("brakes", 0.12), ("electrical", 0.13))
+    + _RARE,
+    "shovel": (("hydraulics", 0.40), ("engine", 0.15), ("electrical", 0.25), ("structural", 0.13)) + _RARE,
+    "drill": (("hydraulics", 0.38), ("engine", 0.22), ("electrical", 0.20), ("structural", 0.13)) + _RARE,
+    "crusher": (("bearings", 0.30), ("hydraulics", 0.20), ("electrical", 0.25), ("structural", 0.18)) + _RARE,
+    "conveyor": (("belt", 0.40), ("bearings", 0.25), ("electrical", 0.15), ("structural", 0.13)) + _RARE,
 }
 
 # minutes from opened to acknowledged, and hours from opened to resolved, by severity
@@ -73,23 +76,24 @@ FUTURE_CLOCK_S = 2 * 3600
 TOO_LONG = 3000
 
 PARTS = {
-    ("HT", "hydraulics"): ["hoist cylinder", "steering cylinder", "hoist valve bank", "steering accumulator"],
-    ("SH", "hydraulics"): ["boom cylinder", "stick cylinder", "bucket curl cylinder", "main pump 2"],
-    ("DR", "hydraulics"): ["feed cylinder", "mast raise cylinder", "rotary head motor", "jack leg cylinder"],
-    ("CR", "hydraulics"): ["tramp release cylinder", "CSS adjustment ram", "hydraulic power unit"],
-    ("HT", "electrical"): ["payload display", "reversing camera", "headlights", "dash warning lights"],
-    ("SH", "electrical"): ["swing motor drive", "cab lighting", "operator display", "trailing cable plug"],
-    ("DR", "electrical"): ["GPS antenna", "drill monitor", "mast lights", "compressor starter"],
-    ("CR", "electrical"): ["main motor starter", "level sensor", "lube pump motor", "control panel PLC"],
-    ("CV", "electrical"): ["pull-wire switch", "belt speed sensor", "drive motor starter", "belt misalignment switch"],
-    ("SH", "structural"): ["boom", "dipper stick", "bucket lip", "counterweight"],
-    ("DR", "structural"): ["mast", "pipe carousel", "cab mount", "deck plate"],
-    ("CR", "structural"): ["feed hopper", "main frame", "discharge chute", "access platform"],
-    ("CV", "structural"): ["stringer", "head chute", "take-up tower", "walkway"],
-    ("CR", "bearings"): ["eccentric shaft", "countershaft", "main shaft", "flywheel"],
-    ("CV", "bearings"): ["head pulley", "tail pulley", "drive pulley", "bend pulley"],
+    ("haul truck", "hydraulics"): ["hoist cylinder", "steering cylinder", "hoist valve bank", "steering accumulator"],
+    ("shovel", "hydraulics"): ["boom cylinder", "stick cylinder", "bucket curl cylinder", "main pump 2"],
+    ("drill", "hydraulics"): ["feed cylinder", "mast raise cylinder", "rotary head motor", "jack leg cylinder"],
+    ("crusher", "hydraulics"): ["tramp release cylinder", "CSS adjustment ram", "hydraulic power unit"],
+    ("haul truck", "electrical"): ["payload display", "reversing camera", "headlights", "dash warning lights"],
+    ("shovel", "electrical"): ["swing motor drive", "cab lighting", "operator display", "trailing cable plug"],
+    ("drill", "electrical"): ["GPS antenna", "drill monitor", "mast lights", "compressor starter"],
+    ("crusher", "electrical"): ["main motor starter", "level sensor", "lube pump motor", "control panel PLC"],
+    ("conveyor", "electrical"): ["pull-wire switch", "belt speed sensor", "drive motor starter",
+                                 "belt misalignment switch"],
+    ("shovel", "structural"): ["boom", "dipper stick", "bucket lip", "counterweight"],
+    ("drill", "structural"): ["mast", "pipe carousel", "cab mount", "deck plate"],
+    ("crusher", "structural"): ["feed hopper", "main frame", "discharge chute", "access platform"],
+    ("conveyor", "structural"): ["stringer", "head chute", "take-up tower", "walkway"],
+    ("crusher", "bearings"): ["eccentric shaft", "countershaft", "main shaft", "flywheel"],
+    ("conveyor", "bearings"): ["head pulley", "tail pulley", "drive pulley", "bend pulley"],
 }
-_MOBILE = ("HT", "SH", "DR")
+_MOBILE = ("haul truck", "shovel", "drill")
 DESCRIPTIONS = {
     "hydraulics": ["Hydraulic oil leak at {part}, {side} side", "Hose burst on {part}, oil on ground, stopped",
                    "Hydraulic oil temperature high ({temp} °C), {part} slow to respond",
@@ -148,16 +152,29 @@ RESOLUTIONS = {
 }
 
 
-def fleet(machines: int) -> list[str]:
-    """Fleet numbers, trucks first; the same count always gives the same fleet (issues refer to it)."""
-    if machines < 1:
-        raise ValueError("machines must be at least 1")
-    counts = {prefix: (max(1, round(share * machines)) if share and machines >= len(MACHINE_TYPES) else 0)
-              for prefix, _, share in MACHINE_TYPES}
-    counts["HT"] = machines - sum(counts.values())
-    if max(counts.values()) > 9999:
-        raise ValueError("a fleet number has 4 digits: at most 9999 machines of a type")
-    return [f"{prefix}-{i:04d}" for prefix, _, _ in MACHINE_TYPES for i in range(1, counts[prefix] + 1)]
+def fleet(machines: int | None = None) -> list[str]:
+    """Fleet numbers the issues fall on: ``machines`` of the mine's machines of the app's classes (None: all),
+    class by class, trucks first; the same count always gives the same machines.
+
+    Fewer machines than classes: the first trucks. Otherwise one of each class, and the rest shared in
+    proportion to the classes' sizes (largest remainders; a tie goes to the class listed first); within
+    a class, the lowest fleet numbers.
+    """
+    by_class = {name: FLEET.numbers(name) for name in APP_CLASSES}
+    total = sum(len(numbers) for numbers in by_class.values())
+    machines = total if machines is None else machines
+    if not 1 <= machines <= total:
+        raise ValueError(f"machines must be between 1 and {total}, the fleet's machines of the app's classes "
+                         f"({', '.join(APP_CLASSES)})")
+    if machines < len(APP_CLASSES):
+        return by_class["haul truck"][:machines]
+    spare, others = machines - len(APP_CLASSES), total - len(APP_CLASSES)
+    shares = {name: divmod(spare * (len(numbers) - 1), others) for name, numbers in by_class.items()}
+    counts = {name: 1 + whole for name, (whole, _) in shares.items()}
+    by_remainder = sorted(APP_CLASSES, key=lambda name: -shares[name][1])  # stable: ties in class order
+    for name in by_remainder[:machines - sum(counts.values())]:
+        counts[name] += 1
+    return [number for name in APP_CLASSES for number in by_class[name][:counts[name]]]
 
 
 def parse_start(text: str) -> datetime:
@@ -184,10 +201,10 @@ def _crew(epoch_s: int) -> int:
     return ((epoch_s - 6 * 3600) // (12 * 3600)) % 2
 
 
-def _describe(rng: random.Random, prefix: str, category: str) -> str:
-    fixed = prefix not in _MOBILE
+def _describe(rng: random.Random, machine_class: str, category: str) -> str:
+    fixed = machine_class not in _MOBILE
     key = f"{category}:fixed" if fixed and f"{category}:fixed" in DESCRIPTIONS else category
-    part = rng.choice(PARTS.get((prefix, category)) or PARTS.get((prefix, "bearings")) or ["cab"])
+    part = rng.choice(PARTS.get((machine_class, category)) or PARTS.get((machine_class, "bearings")) or ["cab"])
     text = rng.choice(DESCRIPTIONS[key])
     return text.format(part=part, Part=part[0].upper() + part[1:], side=rng.choice(("left", "right")),
                        pos=rng.choice(("front", "rear")), temp=rng.randint(95, 125), kpa=rng.randint(90, 450),
@@ -197,12 +214,12 @@ def _describe(rng: random.Random, prefix: str, category: str) -> str:
 def _lifecycle(rng: random.Random, machine_index: int, machine: str, machines: int, opened_s: int, end_s: int
                ) -> list[dict]:
     """One issue's events in event-time order, up to the end of the run."""
-    prefix = machine[:2]
-    categories, weights = zip(*CATEGORY_WEIGHTS[prefix], strict=True)
+    machine_class = FLEET.classes[machine]
+    categories, weights = zip(*CATEGORY_WEIGHTS[machine_class], strict=True)
     category = rng.choices(categories, weights)[0]
     severity = rng.choices(SEVERITIES, OPEN_SEVERITY_WEIGHTS)[0]
     issue_id = _uuid(rng)
-    description = _describe(rng, prefix, category)
+    description = _describe(rng, machine_class, category)
 
     def operator(at: int) -> str:  # the machine's operator on the crew of that shift
         return f"op-{1001 + _crew(at) * machines + machine_index}"
@@ -287,7 +304,7 @@ def _network_ms(rng: random.Random) -> int:
     return round((rng.uniform(0.2, 3.0) if rng.random() < 0.95 else rng.uniform(3.0, 20.0)) * 1000)
 
 
-def generate(machines: int = 80, hours: float = 8, issues_per_hour: float = 12, start: str = DEFAULT_START,
+def generate(machines: int | None = None, hours: float = 8, issues_per_hour: float = 12, start: str = DEFAULT_START,
              seed: int = 7, retry_rate: float = 0.05, out_of_order_rate: float = 0.03, malformed_rate: float = 0.01
              ) -> tuple[list[tuple[int, str, bytes, str]], dict]:
     """(publish_ms, message_id, data, event_time attribute) in publish order, and the summary.
@@ -375,7 +392,7 @@ def final_state(events: list[dict]) -> dict:
             "events": len({e["event_id"] for e in events})}
 
 
-def write_replay(path: str, machines: int = 80, hours: float = 8, issues_per_hour: float = 12,
+def write_replay(path: str, machines: int | None = None, hours: float = 8, issues_per_hour: float = 12,
                  start: str = DEFAULT_START, seed: int = 7, retry_rate: float = 0.05, out_of_order_rate: float = 0.03,
                  malformed_rate: float = 0.01) -> dict:
     """Write a replay file (one envelope a line, in publish order) and its summary; returns the summary."""
@@ -403,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", help="replay file to write")
     target.add_argument("--topic", help="projects/P/topics/T to publish to")
-    parser.add_argument("--machines", type=int, default=80)
+    parser.add_argument("--machines", type=int, help="how many machines of the fleet (default: all 97)")
     parser.add_argument("--hours", type=float, default=8)
     parser.add_argument("--issues_per_hour", type=float, default=12)
     parser.add_argument("--start", default=DEFAULT_START)
