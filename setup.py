@@ -14,16 +14,17 @@ setuptools.setup(
         "pipelines.catalogues": ["*.yaml"],
         "pipelines.streaming": ["*.json"],
         "schemas": ["**/*.json", "**/*.avsc"],
-        "sql": ["**/*.sql"],
+        "sql": ["**/*.sql", "**/*.py", "*.yaml"],  # the SQLMesh project: models, audits, macros, config
     },
     install_requires=[
         "apache-beam[gcp,aws]>=2.77,<2.78",  # aws: s3:// inputs (the lab's bucket)
         "pyarrow>=14,<26",  # Beam 2.77 needs pyarrow<26
-        "duckdb>=1.1,<3",
+        "duckdb>=1.1,<2",  # SQLMesh 0.236 takes DuckDB 1.x
         "adbc-driver-postgresql>=1.1,<2",
         "psycopg[binary]>=3.2,<4",
         "oracledb>=3.4,<27",  # SAP on Oracle (thin mode: no Oracle client on the workers)
-        "sqlglot>=25,<31",
+        "sqlglot>=30.8,<30.9",  # what SQLMesh 0.236 is built on (it pins ~=30.8.0)
+        "sqlmesh[postgres]>=0.236.4,<0.237",  # the models (sql/); postgres: its state store on Cloud SQL
         "google-cloud-bigquery>=3.20,<4",
         "google-cloud-secret-manager>=2.20,<3",
         "pyyaml>=6,<7",

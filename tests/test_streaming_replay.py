@@ -215,7 +215,7 @@ def test_a_where_clause_is_rendered_from_its_parse_tree_for_each_warehouse(tmp_p
     assert select_sql(duck, MI, condition) == (
         "SELECT pipeline, received_at, message_id, publish_time, CAST(attributes AS VARCHAR) AS attributes, payload, "
         "error\nFROM ops.dead_letter\nWHERE pipeline = 'streaming.machine_issues' AND NOT STARTS_WITH(error, 'late:')"
-        "\n  AND (error LIKE 'missing%' AND received_at > (CURRENT_TIMESTAMP - INTERVAL '1' DAY) AND "
+        "\n  AND (error LIKE 'missing%' AND received_at > CURRENT_TIMESTAMP - INTERVAL '1' DAY AND "
         "REGEXP_MATCHES(error, '^missing field (severity|category)$'))\nORDER BY received_at, message_id")
 
 
