@@ -63,6 +63,22 @@ def production_url(pg_server, pg_admin_url, production_template) -> str:
 
 
 @pytest.fixture
+def empty_production_url(pg_server, pg_admin_url) -> str:
+    """A fresh database with the production app's tables (and the SAP stand-in's schema sapsr3),
+    no rows: a test inserts the rows it reasons about, then loads them with the real loaders."""
+    from pipelines.local import seed_erp, seed_production
+
+    name = f"e_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = pg_server.get_uri(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(seed_production.schema_sql())
+        conn.execute(seed_erp.schema_sql())
+    return url
+
+
+@pytest.fixture
 def minera_home(tmp_path, monkeypatch) -> Path:
     """Local defaults (warehouse, staging) under this test's own folder."""
     home = tmp_path / "home"
