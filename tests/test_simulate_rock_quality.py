@@ -17,6 +17,7 @@ from pathlib import Path
 import fastavro
 import pytest
 
+from pipelines.local import mine
 from pipelines.simulate import rock_quality as rq
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,12 +88,16 @@ def test_values_are_those_of_a_real_lab():
     for r in records:
         holes[r["drill_hole_id"]].append(r)
     assert len(holes) >= 3
+    below_surface = {}  # sample_code -> depth of the interval's top below the pre-mining surface, m
     for hole, samples in holes.items():
-        assert re.fullmatch(r"DH-(N1|N2|N3|S1|S2)-\d{4}", hole)
+        assert re.fullmatch(r"[1-9]\d*", hole)  # the production app's hole_id as text
+        pattern = mine.pattern_of(int(hole))
+        depth_m = Decimal(pattern.depth_cm[int(hole) - pattern.first_hole_id]).scaleb(-2)
         for r in samples:
             assert Decimal("1.00") <= r["to_m"] - r["from_m"] <= Decimal("3.00")
-            assert Decimal(0) <= r["from_m"] and r["to_m"] <= Decimal(600)
-            assert r["sample_code"].startswith(hole[3:] + "-") and re.fullmatch(r"\w\d-\d{4}-\d{3}", r["sample_code"])
+            assert Decimal(0) <= r["from_m"] and r["to_m"] <= depth_m  # within the production hole
+            assert r["sample_code"].startswith(hole + "-") and re.fullmatch(r"\d+-\d{3}", r["sample_code"])
+            below_surface[r["sample_code"]] = mine.SURFACE_M - pattern.bench_level_m + r["from_m"]
         for above, below in zip(samples, samples[1:], strict=False):
             assert below["from_m"] == above["to_m"]  # contiguous down the hole
             assert int(below["sample_code"][-3:]) == int(above["sample_code"][-3:]) + 1
@@ -135,8 +140,8 @@ def test_values_are_those_of_a_real_lab():
     assert 0.8 < flags.count(()) / len(flags) < 0.95
     assert {f for f in flags if f} == {("DUPLICATE",), ("REASSAY",), ("STANDARD_FAILED",), ("BLANK",)}
     assert {len(r["repeat_measurements"]) for r in records} == {0, 1, 2, 3}
-    shallow = [r["weathering"] for r in records if r["from_m"] < 30 and r["weathering"]]
-    deep = [r["weathering"] for r in records if r["from_m"] > 150 and r["weathering"]]
+    shallow = [r["weathering"] for r in records if below_surface[r["sample_code"]] < 80 and r["weathering"]]
+    deep = [r["weathering"] for r in records if below_surface[r["sample_code"]] > 150 and r["weathering"]]
     assert shallow.count("FRESH") / len(shallow) < 0.5 < deep.count("FRESH") / len(deep)
 
 

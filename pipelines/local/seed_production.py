@@ -6,8 +6,12 @@ truck loads a day from a fleet of 60 haul trucks). Its machines are the mine's f
 (``pipelines.local.fleet``, the ERP's equipment master): every haul truck, with its model and rated
 payload; loads are taken by its shovels, holes drilled by its drills, and three of its crushers are
 metered. A load's payload is the truck's rated payload times a fill factor of about 98 % (about
-1.5 % of loads are above 110 %: overloads). The same ``--seed`` always gives the same rows, so tests
-and benchmarks are repeatable::
+1.5 % of loads are above 110 %: overloads). Drill holes and blasts follow the mine's drill patterns
+(``pipelines.local.mine``): blast N fires every hole of pattern N (``blasts.hole_ids``), one blast
+every ``days / blasts`` days, its holes drilled in the 3.5 days before it; one more pattern is drilled
+and not fired yet. A hole's pattern, bench, collar and depth are the mine's, the same at every
+scale and seed (the lab's samples name these holes). The same ``--seed`` always gives the same rows,
+so tests and benchmarks are repeatable::
 
     python -m pipelines.local.seed_production --scale 100000 --seed 7
 """
@@ -26,7 +30,7 @@ from importlib import resources
 import numpy as np
 import pyarrow as pa
 
-from pipelines.local import stack
+from pipelines.local import mine, stack
 from pipelines.local.fleet import FLEET
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,6 @@ SHOVELS = FLEET.numbers("shovel")
 DRILLS = FLEET.numbers("drill")
 CRUSHERS = [m.fleet_number for m in FLEET.get("CR-PRIMARY-1", "CR-PRIMARY-2", "CR-SECONDARY-1")]  # metered ones
 FILL_FACTOR = (0.98, 0.055, 0.5, 1.25)  # a load's payload / rated payload: mean, sd, floor, ceiling
-BENCHES = [f"B{lvl}" for lvl in range(3400, 3700, 15)]
 
 
 def schema_sql() -> str:
@@ -77,6 +80,7 @@ class Seeder:
         self.days = max(30, math.ceil(scale / LOADS_PER_DAY))
         self.start = EPOCH_END - timedelta(days=self.days)
         self.n_trucks = len(TRUCKS)
+        self.blasts_fired = max(20, scale // 2000)
 
     def rng(self, table: str, chunk: int = 0) -> np.random.Generator:
         key = sum(ord(c) * 31**i for i, c in enumerate(table)) % (2**31)
@@ -199,27 +203,40 @@ class Seeder:
             })
             log.info("truck_loads: %s of %s rows", first + n, self.scale)
 
+    def fire_times(self) -> np.ndarray:
+        """When blast N fires pattern N (microseconds), for the fired patterns and then the one drilled but
+        not fired yet, planned just after EPOCH_END."""
+        n = self.blasts_fired
+        fired = _us(self.start) + np.arange(n, dtype="int64") * (self.days * 86_400_000_000 // n) + 16 * 3_600_000_000
+        return np.append(fired, _us(EPOCH_END) + 6 * 3_600_000_000)
+
     def drill_holes(self) -> None:
-        n = max(500, self.scale // 20)
+        patterns = mine.patterns(self.blasts_fired + 1)  # the last one is drilled, not fired yet
         rng = self.rng("drill_holes")
+        counts = np.array([len(p.depth_cm) for p in patterns])
+        n = int(counts.sum())
         ids = np.arange(1, n + 1, dtype="int64")
-        drilled = _us(self.start) + np.sort(rng.integers(0, self.days * 86_400_000_000, n))
+        # a pattern's holes are drilled in id order, between 3.5 days and 6 hours before its blast
+        fire = np.repeat(self.fire_times(), counts)
+        drilled = fire - 84 * 3_600_000_000 + np.concatenate(
+            [np.sort(rng.integers(0, 78 * 3_600_000_000, c)) for c in counts])
         photo = [bytes(rng.integers(0, 256, 24, dtype=np.uint8)) if p else None for p in rng.random(n) < 0.1]
+        updated = np.minimum(drilled + rng.integers(60_000_000, 7_200_000_000, n), _us(EPOCH_END) - 1_000_000)
         data = pa.table({
             "hole_id": ids,
-            "pattern": [f"P-{(i - 1) // 80:05d}" for i in ids],
-            "BenchLevel": pa.array(rng.choice(np.arange(3400, 3700, 15), n), pa.int32()),
-            "easting": np.round(rng.uniform(345_000, 349_000, n), 3),
-            "northing": np.round(rng.uniform(7_455_000, 7_459_000, n), 3),
-            "elevation": np.round(rng.uniform(3400, 3700, n), 3),
-            "depth_m": np.round(rng.normal(16.5, 0.8, n), 2),
+            "pattern": np.repeat([p.name for p in patterns], counts),
+            "BenchLevel": pa.array(np.repeat([p.bench_level_m for p in patterns], counts), pa.int32()),
+            "easting": np.concatenate([p.easting_m for p in patterns]),
+            "northing": np.concatenate([p.northing_m for p in patterns]),
+            "elevation": np.concatenate([p.elevation_m for p in patterns]),
+            "depth_m": np.concatenate([p.depth_cm for p in patterns]) / 100,
             "diameter_mm": pa.array(rng.choice([251, 270, 311], n), pa.int16()),
             "drilled_at": _ts(drilled),
             "rig_id": np.array(DRILLS)[rng.integers(0, len(DRILLS), n)],
             "penetration_m_h": pa.array(rng.normal(38, 6, n), mask=rng.random(n) < 0.02),
             "water_encountered": pa.array(rng.random(n) < 0.12, mask=rng.random(n) < 0.05),
             "collar_photo": pa.array(photo, pa.binary()),
-            "updated_at": _ts(drilled + rng.integers(60_000_000, 7_200_000_000, n)),
+            "updated_at": _ts(updated),
         })
         self.ingest("drill_holes", data, {
             "easting": "numeric(10,3)", "northing": "numeric(10,3)",
@@ -227,25 +244,27 @@ class Seeder:
         })
 
     def blasts(self) -> None:
-        n = max(20, self.scale // 2000)
+        n = self.blasts_fired
+        patterns = mine.patterns(n)
         rng = self.rng("blasts")
         ids = np.arange(1, n + 1)
-        fired = _us(self.start) + (ids - 1) * (self.days * 86_400_000_000 // n) + 16 * 3_600_000_000
-        holes = rng.integers(40, 160, n)
+        fired = self.fire_times()[:n]
+        holes = np.array([len(p.depth_cm) for p in patterns])
         tag_choices = ["presplit", "production", "trim", "buffer", "wet-holes", "near-wall"]
         data = pa.table({
             "blast_id": pa.array(ids, pa.int32()),
-            "pattern": [f"P-{i:05d}" for i in ids],
+            "pattern": [p.name for p in patterns],  # blast N fires pattern N, every hole of it
             "fired_at": _ts(fired),
             "fire_window": pa.array(np.full(n, 13 * 3_600_000_000, dtype="int64"), pa.time64("us")),
             "explosive_kg": np.round(holes * rng.normal(420, 30, n), 1),
             "hole_count": pa.array(holes, pa.int32()),
             "order": pa.array(ids, pa.int32()),
             "max_ppv_mm_s": np.round(rng.lognormal(1.2, 0.5, n), 2),
-            "hole_ids": [list(range(int(i) * 80, int(i) * 80 + 5)) for i in ids],
+            "hole_ids": [list(p.hole_ids) for p in patterns],
             "tags": [[tag_choices[j] for j in rng.choice(6, int(k), replace=False)] for k in rng.integers(0, 3, n)],
             "notes": pa.array(["misfire re-primed" if m else None for m in rng.random(n) < 0.05], pa.string()),
-            "updated_at": _ts(fired + rng.integers(600_000_000, 7_200_000_000, n)),
+            "updated_at": _ts(np.minimum(fired + rng.integers(600_000_000, 7_200_000_000, n),
+                                         _us(EPOCH_END) - 1_000_000)),
         })
         self.ingest("blasts", data, {"explosive_kg": "numeric(10,1)", "max_ppv_mm_s": "numeric(6,2)"})
 

@@ -7,8 +7,11 @@
 One file per lab batch, one batch a day from --start, under
 ``<out>/<lab code, lower case>/<YYYY>/<MM>/<DD>/rq_<batch, 6 digits>.avro``, written with the
 contract in ``schemas/vendor/`` (v1 or v2; ``--evolve``: the first half of the files v1, the rest
-v2). What is in a batch: contiguous 1-3 m core intervals down a few drill holes (DH-N3-0042, to
-~600 m) with the lithology in runs; strength by rock type (UCS, RQD lower in weak rock, Is50 about
+v2). What is in a batch: contiguous 1-3 m intervals down some of the production app's drill holes
+(the mine's patterns, ``pipelines.local.mine``: ``drill_hole_id`` is the hole_id as text, '1042',
+``sample_code`` '1042-003' its third interval; every interval within the hole's depth), the
+next holes in each batch, the lithology in runs; weathering (v2) by depth below the pre-mining
+surface; strength by rock type (UCS, RQD lower in weak rock, Is50 about
 UCS/22); density; assays (Cu lognormal, richer in porphyry and breccia, Au and Mo following it,
 Cu equivalent on 12 decimals from a price deck); nulls where the lab did not run a test; QA flags;
 repeat tests. ``--broken`` adds one file of each named kind, named like the good ones (a bucket
@@ -26,13 +29,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import os
 import random
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -40,6 +44,7 @@ from pathlib import Path
 
 import fastavro
 
+from pipelines.local import mine
 from pipelines.sources import avro
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "vendor"
@@ -53,8 +58,7 @@ SYNC_SIZE = 16
 CODECS = avro.CODECS  # every codec of the Avro specification
 DELIVERED_AGO = timedelta(hours=1)  # when a generated file finished uploading, before now
 
-ZONES = ("N1", "N2", "N3", "S1", "S2")
-MAX_DEPTH_CM = 600_00  # depths are drawn in centimetres: 600.00 m
+SAMPLED_SHARE = 0.2  # of a pattern's holes, those whose cuttings go to the lab
 WEATHERING = ("FRESH", "SLIGHT", "MODERATE", "HIGH")
 QA_FLAGS = ((None, 0.88), ("DUPLICATE", 0.03), ("REASSAY", 0.03), ("STANDARD_FAILED", 0.02), ("BLANK", 0.04))
 LABS = (
@@ -135,9 +139,51 @@ def _pick(rng: random.Random, weighted: Sequence[tuple]) -> object:
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
+@dataclass(frozen=True)
+class Interval:
+    """One interval of a production drill hole that the lab analyses (depths in centimetres)."""
+
+    hole_id: int
+    seq: int  # 1 for the top interval, then down the hole
+    from_cm: int
+    to_cm: int
+    rock: str
+    below_surface_cm: int  # depth of its top below the ground before mining: how weathered it is
+
+
+def intervals(seed: int) -> Iterator[Interval]:
+    """Every interval the lab analyses, in order: the mine's drill patterns one after the other
+    (:mod:`pipelines.local.mine`), about one hole in five (``SAMPLED_SHARE``), each from just below its
+    collar to its bottom in 1-3 m intervals, the lithology in runs. ``seed`` picks the holes and the
+    intervals; the holes and their depths are the mine's."""
+    rng = random.Random(f"rock-quality-holes:{seed}")
+    names = list(ROCK_TYPES)
+    shares = [ROCK_TYPES[n].share for n in names]
+    for number in itertools.count(1):
+        pattern = mine.pattern(number)
+        collar_cm = (mine.SURFACE_M - pattern.bench_level_m) * 100
+        for hole_id, depth_cm in zip(pattern.hole_ids, pattern.depth_cm, strict=True):
+            if rng.random() >= SAMPLED_SHARE:
+                continue
+            from_cm, seq = rng.randrange(0, 101, 5), 1  # cuttings from below the collar's broken rock
+            rock = rng.choices(names, shares)[0]
+            while from_cm + 100 <= depth_cm:
+                if rng.random() < 0.8:
+                    to_cm = from_cm + rng.choice((100, 150, 200, 200, 200, 250, 300))
+                else:  # an interval closed at a lithological contact
+                    to_cm = from_cm + rng.randrange(100, 301)
+                to_cm = min(to_cm, depth_cm)  # the last interval ends at the bottom of the hole
+                if rng.random() < 0.07:
+                    rock = rng.choices(names, shares)[0]
+                yield Interval(hole_id, seq, from_cm, to_cm, rock, collar_cm + from_cm)
+                from_cm, seq = to_cm, seq + 1
+
+
 def sample_records(count: int, schema_version: int, seed: int, batch: int = 0, day: date | None = None
                    ) -> list[dict]:
-    """The records of one lab batch reported on ``day`` (default: DEFAULT_START + ``batch`` days).
+    """The records of one lab batch reported on ``day`` (default: DEFAULT_START + ``batch`` days):
+    intervals ``batch * count`` to ``(batch + 1) * count`` of :func:`intervals`, so batches of one size
+    follow each other down the holes (a hole may continue in the next batch).
 
     The same (seed, batch) gives the same samples in v1 and v2: v2 only adds its fields (drawn
     from a separate generator) and keeps Is50 as a double instead of a float.
@@ -149,38 +195,13 @@ def sample_records(count: int, schema_version: int, seed: int, batch: int = 0, d
     lab = _lab(batch)
     reported_at = datetime(day.year, day.month, day.day, 13, tzinfo=timezone.utc) + timedelta(
         milliseconds=rng.randrange(5 * 3600 * 1000))
-    names = list(ROCK_TYPES)
-    shares = [ROCK_TYPES[n].share for n in names]
-    records: list[dict] = []
-    hole = 0
-    while len(records) < count:
-        zone = rng.choice(ZONES)
-        number = 40 + batch * 50 + hole
-        hole += 1
-        bottom_cm = rng.randrange(250_00, MAX_DEPTH_CM + 1)
-        if rng.random() < 0.5:  # a new hole, sampled from below the pre-collar
-            from_cm, seq = rng.randrange(0, 301, 5), 1
-        else:  # the next stretch of a hole sent in earlier batches
-            from_cm = rng.randrange(20, 200) * 100
-            seq = from_cm // 200 + 1
-        rock = rng.choices(names, shares)[0]
-        while len(records) < count and from_cm + 100 <= bottom_cm and seq <= 999:
-            if rng.random() < 0.8:
-                to_cm = from_cm + rng.choice((100, 150, 200, 200, 200, 250, 300))
-            else:  # an interval closed at a lithological contact
-                to_cm = from_cm + rng.randrange(100, 301)
-            to_cm = min(to_cm, bottom_cm)  # the last interval ends at the bottom of the hole
-            if rng.random() < 0.07:
-                rock = rng.choices(names, shares)[0]
-            records.append(_record(rng, v2, schema_version, lab, reported_at, zone, number, seq, from_cm, to_cm,
-                                   rock))
-            from_cm, seq = to_cm, seq + 1
-    return records
+    return [_record(rng, v2, schema_version, lab, reported_at, interval)
+            for interval in itertools.islice(intervals(seed), batch * count, (batch + 1) * count)]
 
 
-def _record(rng: random.Random, v2: random.Random, version: int, lab: dict, reported_at: datetime, zone: str,
-            number: int, seq: int, from_cm: int, to_cm: int, rock: str) -> dict:
-    kind = ROCK_TYPES[rock]
+def _record(rng: random.Random, v2: random.Random, version: int, lab: dict, reported_at: datetime,
+            interval: Interval) -> dict:
+    kind = ROCK_TYPES[interval.rock]
     sample_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     low, high = kind.ucs_mpa
     ucs = rng.uniform(low, high) * rng.uniform(0.97, 1.03)
@@ -213,11 +234,11 @@ def _record(rng: random.Random, v2: random.Random, version: int, lab: dict, repo
         method["instrument"] = None
     record = {
         "sample_id": sample_id,
-        "sample_code": f"{zone}-{number:04d}-{seq:03d}",
-        "drill_hole_id": f"DH-{zone}-{number:04d}",
-        "from_m": Decimal(from_cm).scaleb(-2),
-        "to_m": Decimal(to_cm).scaleb(-2),
-        "rock_type": rock,
+        "sample_code": f"{interval.hole_id}-{interval.seq:03d}",
+        "drill_hole_id": str(interval.hole_id),  # the mine's hole tag: the production app's hole_id as text
+        "from_m": Decimal(interval.from_cm).scaleb(-2),
+        "to_m": Decimal(interval.to_cm).scaleb(-2),
+        "rock_type": interval.rock,
         "rqd_pct": None if not_run["rqd"] else round(rqd, 1),
         "ucs_mpa": ucs_value,
         "point_load_is50_mpa": is50_value,
@@ -235,7 +256,7 @@ def _record(rng: random.Random, v2: random.Random, version: int, lab: dict, repo
         "method": method,
     }
     if version >= 2:
-        depth_m = from_cm / 100
+        depth_m = interval.below_surface_cm / 100
         if depth_m < 30:
             weights = (0.10, 0.20, 0.35, 0.35)
         elif depth_m < 80:
@@ -244,7 +265,7 @@ def _record(rng: random.Random, v2: random.Random, version: int, lab: dict, repo
             weights = (0.82, 0.15, 0.03, 0.0)
         weathering = v2.choices(WEATHERING, weights)[0]
         moisture = {"FRESH": 0.3, "SLIGHT": 0.6, "MODERATE": 1.2, "HIGH": 2.4}[weathering]
-        moisture *= (1.5 if rock == "HYDROTHERMAL_BRECCIA" else 1.0) * v2.lognormvariate(0, 0.3)
+        moisture *= (1.5 if interval.rock == "HYDROTHERMAL_BRECCIA" else 1.0) * v2.lognormvariate(0, 0.3)
         ag = _clamp(3.0 * cu * v2.lognormvariate(0, 0.5), 0.05, 60.0)
         record["ag_g_t"] = None if v2.random() < 0.02 else _dec(ag, 3)
         record["moisture_pct"] = None if v2.random() < 0.03 else round(moisture, 2)
