@@ -34,7 +34,7 @@ def test_staging_models_give_the_current_rows_of_every_table(production_url, war
     applied = apply_models(warehouse_url)
     assert not any(".stg_erp__" in name for name in applied)
     assert applied[:7] == sorted(f"staging.stg_production__{t}" for t in KEYS)
-    assert applied[-1] == "marts.haulage_by_shift"
+    assert "marts.haulage_by_shift" in applied[7:]  # marts after staging
 
     con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
     for table, key in KEYS.items():

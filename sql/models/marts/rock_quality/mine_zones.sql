@@ -1,8 +1,6 @@
 MODEL (
   name marts.mine_zones,
   kind FULL,
-  -- part of the rock-quality marts: like them it waits until the lab's source is loaded here
-  depends_on (staging.stg_vendor__rock_quality_samples),
   grain zone,
   audits (
     not_null(columns := (zone, zone_code, pit, easting_min_m, easting_max_m, northing_min_m, northing_max_m)),
