@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         write_replay(str(replay), sensors=args.sensors, rate_hz=args.rate_hz, minutes=args.minutes, start=START,
                      duplicate_rate=0, late_rate=0, malformed_rate=0, dropout_sensors=0)
         expected = args.sensors * args.rate_hz * 60 * args.minutes
+        speed = work / "speed-layer.duckdb"  # not speed.duckdb: DuckDB would read speed.x as that file's table x
         seconds, _, code, err = measure([sys.executable, "-m", "pipelines.streaming.sensors", "--replay", str(replay),
-                                         "--lake_location", str(lake), "--warehouse", f"duckdb://{work / 'speed.duckdb'}"])
+                                         "--lake_location", str(lake), "--warehouse", f"duckdb://{speed}"])
         if code != 0:
             raise SystemExit(f"the speed layer failed writing the lake: {err[-2000:]}")
         files = sorted(lake.rglob("*.parquet"))
@@ -117,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
                     db, "minute_metrics")
 
         names = ["sensor-recompute", "duckdb-query"]
+        loads = [os.getloadavg()[0]]  # other processes on this machine: the figures depend on them
         runs: dict[str, list[tuple[float, float, float | None]]] = {n: [] for n in names}
         results: dict[str, dict] = {}
         for repeat in range(args.repeat):
             for name in names if repeat % 2 == 0 else names[::-1]:
                 command, db, table = contender(name, repeat)
                 seconds, peak, code, err = measure(command)
+                loads.append(os.getloadavg()[0])
                 if code != 0:
                     raise SystemExit(f"{name} failed: {err[-2000:]}")
                 rows = metric_rows(db, table)
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[name] = rows
                 db.unlink()
                 print(f"{name:17s} {seconds:6.2f}s {expected / seconds:>11,.0f} readings/s {peak:6.0f} MiB"
-                      + (f"  (in the run: {in_run[1]}s)" if in_run else ""), flush=True)
+                      + (f"  (in the run: {in_run[1]}s)" if in_run else "") + f"  load {loads[-1]:.1f}", flush=True)
         differs = differences(results["sensor-recompute"], results["duckdb-query"])
         if differs:
             raise SystemExit(f"the two results differ: {differs}")
@@ -150,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
              f"DuckDB {duckdb.__version__}, pyarrow {pyarrow.__version__}  ",
              f"Best of {args.repeat} (wall from spawn to exit, interpreter start-up and imports included; peak RSS of "
              "that process). Both results checked: one row per sensor and minute, every reading counted once, and "
-             "equal to each other.", "",
-             "| contender | wall s | readings/s | peak RSS MiB | in-run s (start to commit) |",
+             "equal to each other.  ",
+             f"Load average (1 min) of the machine during the runs: {min(loads):.1f} to {max(loads):.1f} "
+             "(other work shares these 2 cores)", "",
+             "| contender | wall s | readings/s | peak RSS MiB | in-run s (run() start to its summary line) |",
              "|---|---:|---:|---:|---:|"]
     for name in names:
         seconds, peak, in_run = min(runs[name])

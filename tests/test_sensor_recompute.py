@@ -272,7 +272,8 @@ def test_a_rerun_gives_the_same_rows_and_one_record_of_the_day(mine, warehouse, 
     second = recompute(mine.split_lake, warehouse, tmp_path, DAY, "--run_id", "run-2")
     assert without_computed_at(metric_rows(warehouse, "batch.sensor_minute_metrics")) == rows  # bit for bit
     assert (first.rows, first.readings) == (second.rows, second.readings)
-    assert query(warehouse, "SELECT target_table, day, rows, readings, lake_files, run_id FROM ops.batch_days") == [
+    assert query(warehouse, "SELECT target_table, day, rows_loaded, readings, lake_files, run_id "
+                 "FROM ops.batch_days") == [
         ("batch.sensor_minute_metrics", DAY, len(rows), first.readings, first.lake_files, "run-2")]
     assert query(warehouse, "SELECT run_id, pipeline, table_name, target_table, window_start, window_end, status, "
                  "rows_read, rows_loaded FROM ops.load_runs ORDER BY run_id") == [
@@ -579,7 +580,7 @@ def test_a_recomputed_day_commits_in_one_bigquery_transaction_with_its_record_an
     sql, params = bqw.commit_script(request, "minera-prod")
     raw = "`minera-prod`.`batch`.`sensor_minute_metrics`"
     stage = "`minera-prod`.`batch`.`_stage_sensor_minute_metrics_20261123T030000Z_a1b2c3`"
-    days = ("`target_table`, `day`, `rows`, `readings`, `lake_files`, `run_id`, `recomputed_at`")
+    days = ("`target_table`, `day`, `rows_loaded`, `readings`, `lake_files`, `run_id`, `recomputed_at`")
     assert sql == (
         "BEGIN TRANSACTION;\n"
         f"ASSERT (SELECT COUNT(*) FROM {stage}) = @rows_read\n"
@@ -606,7 +607,7 @@ def test_a_recomputed_day_commits_in_one_bigquery_transaction_with_its_record_an
     (day_row,) = got["batch_days"]["parameterValue"]["arrayValues"]
     assert day_row["structValues"] == {
         "target_table": {"value": "batch.sensor_minute_metrics"}, "day": {"value": "2026-11-22"},
-        "rows": {"value": "172800"}, "readings": {"value": "103680000"}, "lake_files": {"value": "24"},
+        "rows_loaded": {"value": "172800"}, "readings": {"value": "103680000"}, "lake_files": {"value": "24"},
         "run_id": {"value": "20261123T030000Z-a1b2c3"}, "recomputed_at": {"value": "2026-11-23 03:00:40+00:00"}}
 
 

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pipelines.lake import LakeTable
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
 from pipelines.warehouse.runs import launcher
@@ -169,9 +170,9 @@ class Warehouse(ABC):
         """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
 
     @abstractmethod
-    def define_lake_table(self, lake, location: str) -> None:
-        """Make ``lake.name`` (a ``pipelines.lake.LakeTable``) read the lake's files under ``location``,
-        Hive partitions and all: a view locally, an external table on BigQuery."""
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
+        """Make ``lake.name`` read the lake's files under ``location``, Hive partitions and all: a
+        view locally, an external table on BigQuery."""
 
     def closed_days(self, target: str) -> list[date]:
         """The days ``ops.batch_days`` records as recomputed whole into ``target``, in order."""
@@ -200,7 +201,7 @@ class Warehouse(ABC):
 def batch_day_row(request: LoadRequest, rows: int) -> dict:
     """The ``ops.batch_days`` row of a recomputation that closes a day (``request.closes_day``)."""
     closed = request.closes_day
-    return {"target_table": request.target, "day": closed.day, "rows": rows, "readings": closed.readings,
+    return {"target_table": request.target, "day": closed.day, "rows_loaded": rows, "readings": closed.readings,
             "lake_files": closed.lake_files, "run_id": request.run_id, "recomputed_at": request.loaded_at}
 
 

@@ -32,6 +32,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import bigquery
 
 from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.lake import LakeTable
 from pipelines.schema import (
     BIGNUMERIC_PRECISION,
     LOADED_AT,
@@ -493,12 +494,11 @@ def close_day_sql(request: LoadRequest, project: str) -> tuple[list[str], list[Q
     return statements, params
 
 
-def lake_table_resource(lake, location: str, project: str) -> bigquery.Table:
-    """The lake as a BigQuery external table (``lake``: a ``pipelines.lake.LakeTable``): its files'
-    columns, Hive partition keys typed by the source URI prefix (CUSTOM mode:
-    ``gs://.../sensor_readings/{dt:DATE}/{hour:INTEGER}``), so a query filtering on them reads only
-    the matching folders; with ``require_partition_filter`` a query without such a filter is refused
-    rather than reading the whole lake."""
+def lake_table_resource(lake: LakeTable, location: str, project: str) -> bigquery.Table:
+    """The lake as a BigQuery external table: its files' columns, Hive partition keys typed by the
+    source URI prefix (CUSTOM mode: ``gs://.../sensor_readings/{dt:DATE}/{hour:INTEGER}``), so a
+    query filtering on them reads only the matching folders; with ``require_partition_filter`` a
+    query without such a filter is refused rather than reading the whole lake."""
     root = lake.root(location)
     if not root.startswith("gs://"):
         raise ConfigError(f"the lake table {lake.name} on BigQuery reads gs:// only, got --lake_location {location}")
@@ -666,7 +666,7 @@ class BigQueryWarehouse(Warehouse):
                     existing.schema = list(existing.schema) + added
                     self.client.update_table(existing, ["schema"])
 
-    def define_lake_table(self, lake, location: str) -> None:
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The lake's external table (:func:`lake_table_resource`), created when missing; one that
         exists (Terraform's) is left as it is."""
         wanted = lake_table_resource(lake, location, self.project)

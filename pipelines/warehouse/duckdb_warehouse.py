@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 import duckdb
 
 from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.lake import LakeTable
 from pipelines.schema import (
     DUCKDB_MAX_DECIMAL_PRECISION,
     LOADED_AT,
@@ -84,11 +85,10 @@ def add_missing_columns(con, dataset: str, table: str, schema: TableSchema) -> N
                         f"ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")
 
 
-def lake_view_sql(lake, location: str) -> str:
-    """The lake as a DuckDB view (``lake``: a ``pipelines.lake.LakeTable``): its files' columns and
-    the Hive partition keys, typed, from ``read_parquet``. A filter on the keys reads only the
-    matching folders (DuckDB prunes the file list); the view's columns are bound from the lake's
-    first file, which must be readable."""
+def lake_view_sql(lake: LakeTable, location: str) -> str:
+    """The lake as a DuckDB view: its files' columns and the Hive partition keys, typed, from
+    ``read_parquet``. A filter on the keys reads only the matching folders (DuckDB prunes the file
+    list); the view's columns are bound from the lake's first file, which must be readable."""
     files = lake.files_glob(location).replace("'", "''")
     types = ", ".join(f"'{c.name}': {duckdb_type(c)}" for c in lake.partition_columns)
     columns = ", ".join(quote_ident(c.name) for c in lake.schema.columns + lake.partition_columns)
@@ -248,7 +248,7 @@ class DuckDBWarehouse(Warehouse):
             return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
                                [dataset]).fetchone()[0] > 0
 
-    def define_lake_table(self, lake, location: str) -> None:
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The view :func:`lake_view_sql` over the lake at ``location`` (made absolute), replacing
         an earlier one; the lake must hold at least one file."""
         if "://" not in location:
