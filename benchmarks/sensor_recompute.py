@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 
 
-def measure(argv: list[str]) -> tuple[float, float, int, str]:
-    """Wall seconds from spawn to exit, peak RSS (MiB), exit status, stderr."""
+def measure(argv: list[str]) -> tuple[float, float, int, str, float]:
+    """Wall seconds from spawn to exit, peak RSS (MiB), exit status, stderr, CPU seconds (user + system)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
@@ -47,7 +47,7 @@ def measure(argv: list[str]) -> tuple[float, float, int, str]:
         seconds = time.perf_counter() - started
         err.seek(0)
         text = err.read()
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), text
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), text, usage.ru_utime + usage.ru_stime
 
 
 def metric_rows(path: Path, table: str) -> dict:
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                      duplicate_rate=0, late_rate=0, malformed_rate=0, dropout_sensors=0)
         expected = args.sensors * args.rate_hz * 60 * args.minutes
         speed = work / "speed-layer.duckdb"  # not speed.duckdb: DuckDB would read speed.x as that file's table x
-        seconds, _, code, err = measure([sys.executable, "-m", "pipelines.streaming.sensors", "--replay", str(replay),
-                                         "--lake_location", str(lake), "--warehouse", f"duckdb://{speed}"])
+        seconds, _, code, err, _ = measure([sys.executable, "-m", "pipelines.streaming.sensors", "--replay",
+                                            str(replay), "--lake_location", str(lake), "--warehouse", f"duckdb://{speed}"])
         if code != 0:
             raise SystemExit(f"the speed layer failed writing the lake: {err[-2000:]}")
         files = sorted(lake.rglob("*.parquet"))
@@ -119,12 +119,12 @@ def main(argv: list[str] | None = None) -> int:
 
         names = ["sensor-recompute", "duckdb-query"]
         loads = [os.getloadavg()[0]]  # other processes on this machine: the figures depend on them
-        runs: dict[str, list[tuple[float, float, float | None]]] = {n: [] for n in names}
+        runs: dict[str, list[tuple[float, float, float | None, float]]] = {n: [] for n in names}
         results: dict[str, dict] = {}
         for repeat in range(args.repeat):
             for name in names if repeat % 2 == 0 else names[::-1]:
                 command, db, table = contender(name, repeat)
-                seconds, peak, code, err = measure(command)
+                seconds, peak, code, err, cpu = measure(command)
                 loads.append(os.getloadavg()[0])
                 if code != 0:
                     raise SystemExit(f"{name} failed: {err[-2000:]}")
@@ -134,11 +134,12 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"{name}: {len(rows):,} rows, {readings:,} readings; expected "
                                      f"{args.sensors * args.minutes:,} rows of {expected:,}")
                 in_run = re.search(r"replaced: .* in [0-9]+ lake file\(s\), ([0-9.]+)s", err)
-                runs[name].append((seconds, peak, float(in_run[1]) if in_run else None))
+                runs[name].append((seconds, peak, float(in_run[1]) if in_run else None, cpu))
                 results[name] = rows
                 db.unlink()
                 print(f"{name:17s} {seconds:6.2f}s {expected / seconds:>11,.0f} readings/s {peak:6.0f} MiB"
-                      + (f"  (in the run: {in_run[1]}s)" if in_run else "") + f"  load {loads[-1]:.1f}", flush=True)
+                      + f" {cpu:5.2f} CPU s" + (f"  (in the run: {in_run[1]}s)" if in_run else "")
+                      + f"  load {loads[-1]:.1f}", flush=True)
         differs = differences(results["sensor-recompute"], results["duckdb-query"])
         if differs:
             raise SystemExit(f"the two results differ: {differs}")
@@ -156,13 +157,14 @@ def main(argv: list[str] | None = None) -> int:
              "equal to each other.  ",
              f"Load average (1 min) of the machine during the runs: {min(loads):.1f} to {max(loads):.1f} "
              "(other work shares these 2 cores)", "",
-             "| contender | wall s | readings/s | peak RSS MiB | in-run s (run() start to its summary line) |",
-             "|---|---:|---:|---:|---:|"]
+             "| contender | wall s | readings/s | peak RSS MiB | in-run s (run() start to its summary line) | CPU s |",
+             "|---|---:|---:|---:|---:|---:|"]
     for name in names:
-        seconds, peak, in_run = min(runs[name])
-        lines.append(f"| {name} | {seconds:.2f} | {expected / seconds:,.0f} | {max(p for _, p, _ in runs[name]):,.0f} "
-                     f"| {f'{in_run:.2f}' if in_run is not None else '-'} |")
-    lines += ["", "Peak RSS is the highest of the repeats."]
+        seconds, _, in_run, cpu = min(runs[name])
+        lines.append(f"| {name} | {seconds:.2f} | {expected / seconds:,.0f} | {max(r[1] for r in runs[name]):,.0f} "
+                     f"| {f'{in_run:.2f}' if in_run is not None else '-'} | {cpu:.2f} |")
+    lines += ["", "Peak RSS is the highest of the repeats; the other columns are the fastest repeat's, CPU s its "
+              "user + system time (all threads)."]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
