@@ -53,6 +53,16 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
+def counter(result, name: str, namespace: str | None = None) -> int:
+    """A finished run's counter ``name`` (in ``namespace``, or in any), summed: committed where the
+    runner reports it (a retried bundle counts once), else attempted."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    wanted = MetricsFilter().with_name(name)
+    found = result.metrics().query(wanted.with_namespace(namespace) if namespace else wanted)["counters"]
+    return sum(c.committed if c.committed is not None else c.attempted for c in found)
+
+
 def run_to_completion(pipeline: beam.Pipeline):
     """Run a batch pipeline to its end, Beam's stderr kept in the debug log; returns the result
     (a dry run's result carries the built job)."""

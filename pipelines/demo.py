@@ -96,6 +96,12 @@ def run(argv: list[str] | None = None) -> None:
     print(f"   messages in {summary.received:,} = lake rows {summary.lake_rows:,} + dead letters "
           f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
     print(f"   lake: {stack.default_lake_location()}/sensor_readings/dt=YYYY-MM-DD/hour=HH/*.parquet")
+    print("   batch layer: python -m pipelines.batch.sensor_recompute (the last day of the lake that is over)")
+    from pipelines.batch import sensor_recompute
+
+    day = sensor_recompute.run([])
+    print(f"   batch.sensor_minute_metrics {day.day}: {day.rows:,} rows from {day.readings:,} readings, replaced "
+          f"in one transaction; batch watermark {day.watermark}; the lake as a view: batch.sensor_readings")
 
     print(f"\n== 9. what landed where: {warehouse_url}")
     from pipelines.warehouse import open_warehouse
@@ -104,7 +110,7 @@ def run(argv: list[str] | None = None) -> None:
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
         "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'raw_mobile', 'staging', 'marts', 'speed', "
-        "'ops') "
+        "'batch', 'ops') "
         "ORDER BY 1, 2")
     deleted = 0
     for schema, table, kind in tables:

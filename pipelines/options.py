@@ -67,6 +67,19 @@ class MessageInputOptions(PipelineOptions):
         parser.add_argument("--dedup_shards", type=int, default=4, help="state keys of the de-duplication")
 
 
+class LakeOptions(PipelineOptions):
+    """The lake both layers share (Beam registers each option once per process): where it is, and
+    how late a reading may be. The speed layer accepts readings that late; the batch layer closes
+    a day only once its last minute is that old."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        parser.add_argument("--lake_location", default=None,
+                            help="folder or gs:// prefix of the lake (default: the local lake)")
+        parser.add_argument("--allowed_lateness_minutes", type=int, default=120,
+                            help="a reading published this long after its event time is still taken")
+
+
 class BatchLoadOptions(PipelineOptions):
     """Options of ``python -m pipelines.batch.<source>`` (see DESIGN.md 4.2).
 

@@ -76,7 +76,9 @@ def test_setup_py_packages_everything_a_worker_imports(tmp_path):
             "pipelines/streaming/sensors.py", "pipelines/batch/rock_quality.py", "pipelines/sources/avro.py",
             "schemas/vendor/rock_quality_sample.v1.avsc", "schemas/ops/loaded_files.json",
             "pipelines/streaming/machine_issues.py", "pipelines/streaming/runner.py",
-            "schemas/raw_mobile/machine_issue_events.json", "schemas/streaming/machine_issue_event.json"} <= names
+            "schemas/raw_mobile/machine_issue_events.json", "schemas/streaming/machine_issue_event.json",
+            "pipelines/batch/sensor_recompute.py", "pipelines/sensor_metrics.py", "pipelines/lake.py",
+            "schemas/lake/sensor_readings.json", "schemas/ops/batch_days.json"} <= names
 
 
 def test_dataflow_runner_builds_a_valid_streaming_job(tmp_path, minera_home):
@@ -221,4 +223,70 @@ def test_a_streaming_job_on_dataflow_takes_no_replay_file_local_lake_or_duckdb(p
     assert "no --replay (a local file; Dataflow reads the cloud)" in message
     assert "--warehouse bigquery://PROJECT (got none: the local DuckDB file)" in message
     assert ("--lake_location on gs:// (got none: a local folder)" in message) == (pipeline == "sensors")
+    assert not minera_home.exists()
+
+
+# -- the batch layer's recomputation on Dataflow ---------------------------------------------------------
+
+def fake_gcs(monkeypatch, objects: dict[str, int]) -> None:
+    """Cloud Storage listings (``FileSystems.match`` on gs://) answered from ``objects`` (path -> size),
+    by Beam's own glob rules; other paths go to the real file systems."""
+    import re
+
+    from apache_beam.io.filesystem import FileMetadata, FileSystem, MatchResult
+    from apache_beam.io.filesystems import FileSystems
+
+    real = FileSystems.match
+
+    def match(patterns, limits=None):
+        if not all(p.startswith("gs://") for p in patterns):
+            return real(patterns, limits)
+        results = []
+        for i, pattern in enumerate(patterns):
+            found = [FileMetadata(path, size) for path, size in sorted(objects.items())
+                     if re.match(FileSystem.translate_pattern(pattern), path)]
+            results.append(MatchResult(pattern, found[:limits[i]] if limits else found))
+        return results
+
+    monkeypatch.setattr(FileSystems, "match", staticmethod(match))
+
+
+def test_dataflow_runner_builds_a_valid_recompute_job(tmp_path, minera_home, bigquery, monkeypatch, caplog):
+    """The batch layer on Dataflow: the launcher lists the day's files in the gs:// lake, the workers
+    read them; a dry run builds the job and writes no row."""
+    from pipelines.batch import sensor_recompute
+
+    lake = "gs://minera-lake/lake/sensor_readings"
+    fake_gcs(monkeypatch, {f"{lake}/dt=2026-11-22/hour={h:02d}/run-r1-00000.parquet": 40_000_000 for h in range(24)}
+             | {f"{lake}/dt=2026-11-23/hour=00/run-r1-00000.parquet": 1_000_000})
+    job_file = tmp_path / "job.json"
+    caplog.set_level("INFO", logger="pipelines.batch.sensor_recompute")
+    done = sensor_recompute.run([
+        "--date", "2026-11-22", "--lake_location", "gs://minera-lake/lake", "--warehouse", "bigquery://minera-prod",
+        "--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
+        "--temp_location", "gs://minera-tmp/tmp", "--staging_location", "gs://minera-staging/staging",
+        "--dry_run=True", "--no_auth", "--dataflow_job_file", str(job_file),
+    ])
+    assert done is None  # built, not submitted: nothing replaced
+    job = json.loads(job_file.read_text())
+    assert job["job"]["type"] == "JOB_TYPE_BATCH"
+    assert {"LakeFiles", "RowGroups", "Spread", "ReadReadings", "MinuteMetrics/MinutePartials",
+            "MinuteMetrics/GroupMinute", "MinuteMetrics/Metrics", "StageMetrics"} <= set(job["transforms"])
+    assert job["options"]["setup_file"] == str(ROOT / "setup.py")
+    assert "2026-11-22 from 24 lake file(s) (960.0 MB) under gs://minera-lake/lake/sensor_readings" in caplog.text
+    assert_nothing_written(bigquery)
+    assert not (minera_home / "warehouse.duckdb").exists()
+
+
+def test_the_recompute_on_dataflow_refuses_a_local_lake_and_staging(tmp_path, minera_home):
+    from pipelines.batch import sensor_recompute
+    from pipelines.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        sensor_recompute.run(["--runner", "DataflowRunner", "--project", "minera-prod", "--region", "europe-west1",
+                              "--temp_location", "gs://minera-tmp/tmp", "--warehouse", "bigquery://minera-prod",
+                              "--lake_location", str(tmp_path / "lake")])
+    message = str(refused.value)
+    assert f"--lake_location on gs:// (got {tmp_path / 'lake'})" in message
+    assert "--staging_location on gs:// (got none: a local folder)" in message
     assert not minera_home.exists()

@@ -221,7 +221,7 @@ def test_minute_metrics_merge_partials_from_many_batches():
 
     import pyarrow as pa
 
-    from pipelines.streaming.transforms import MinutePartialsFn, minute_metrics
+    from pipelines.sensor_metrics import MinutePartialsFn, minute_metrics
 
     def batch(rows):  # (second, ppv, frequency, battery) of sensor A
         return pa.table({

@@ -90,6 +90,9 @@ class Window:
     full_refresh: bool = False
     # SAP change dates: columns that count, in order, where ``column`` holds SAP's empty date
     fallbacks: tuple[str, ...] = ()
+    # every row has a place on the cursor's line (a REQUIRED column the pipeline computes, e.g. a
+    # recomputed minute): the window is [start, end) alone, which lets BigQuery prune partitions
+    every_row_placed: bool = False
 
     def cursor_sql(self, quote, column_type: str = "STRING") -> str:
         """The cursor as SQL, with ``quote`` the dialect's identifier quoting: SAP change dates
@@ -111,6 +114,8 @@ class Window:
             inside.append(f"{cursor} >= {bound('window_start', self.start)}")
         if self.end is not None:
             inside.append(f"{cursor} < {bound('window_end', self.end)}")
+        if self.every_row_placed:
+            return f"({' AND '.join(inside) or true})"
         return f"(({' AND '.join(inside) or true}) OR {self.unplaced_sql(cursor, column_type, bound)})"
 
     @staticmethod

@@ -29,6 +29,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.schema import Column, TableSchema, arrow_schema
+
 SPECS_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "streaming"
 MAX_PAYLOAD_BYTES = 64 * 1024
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
@@ -253,10 +255,15 @@ class MessageSpec:
         return cls(name, tuple(data["fields"]))
 
     @property
+    def table_schema(self) -> TableSchema:
+        """A valid record's columns: the spec's fields, then the envelope's ``message_id`` and
+        ``publish_time``. What the lake's files hold (``schemas/lake/``)."""
+        return TableSchema(tuple(Column(f["name"], f["type"]) for f in self.fields)
+                           + (Column("message_id", "STRING"), Column("publish_time", "TIMESTAMP")))
+
+    @property
     def arrow_schema(self) -> pa.Schema:
-        return pa.schema([pa.field(f["name"], _ARROW[f["type"]]) for f in self.fields]
-                         + [pa.field("message_id", pa.string()),
-                            pa.field("publish_time", pa.timestamp("us", tz="UTC"))])
+        return arrow_schema(self.table_schema)
 
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
-from pipelines.beam_runs import beam_error, beam_stderr_to_debug_log, write_dry_run_job
+from pipelines.beam_runs import beam_error, beam_stderr_to_debug_log, counter, write_dry_run_job
 from pipelines.errors import ConfigError, PipelineError
 from pipelines.options import MessageInputOptions, apply_runner_defaults, check_dataflow, warehouse_url
 
@@ -39,13 +39,6 @@ class RunSummary:
     @property
     def balanced(self) -> bool:
         return self.received == self.written + self.dead_letters + self.duplicates_dropped
-
-
-def counter(result, name: str) -> int:
-    from apache_beam.metrics.metric import MetricsFilter
-
-    found = result.metrics().query(MetricsFilter().with_name(name))["counters"]
-    return sum(c.committed if c.committed is not None else c.attempted for c in found)
 
 
 def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, PipelineOptions, str], None],

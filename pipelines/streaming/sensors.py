@@ -23,17 +23,16 @@ from apache_beam.transforms import window
 from pipelines import logs
 from pipelines.beam_runs import new_run_id
 from pipelines.errors import exit_process, main_guard
-from pipelines.options import MessageInputOptions, run_id_option
+from pipelines.options import LakeOptions, MessageInputOptions, run_id_option
+from pipelines.sensor_metrics import METRICS_SCHEMA_FILE, SensorMinuteMetrics
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
 from pipelines.streaming.runner import RunSummary, run_streaming
 from pipelines.streaming.sinks import WriteToWarehouse, write_alerts_and_dead_letters
 from pipelines.streaming.transforms import (
     DEAD,
     HOUR,
-    MINUTE,
     DetectPpvAnomalies,
     DropRepeats,
-    MinutePartialsFn,
     ReadMessages,
     SilentSensorsFn,
     SplitByWindowFn,
@@ -41,7 +40,6 @@ from pipelines.streaming.transforms import (
     WriteHourlyParquetFn,
     event_windows,
     lake_file_tag,
-    minute_metrics,
 )
 
 log = logging.getLogger(__name__)
@@ -50,12 +48,11 @@ BATCH_SIZE = 20_000  # messages per element: tens of thousands a minute arrive
 
 
 class SensorOptions(PipelineOptions):
-    """The sensor pipeline's own options; input and alerts topic are ``MessageInputOptions``."""
+    """The sensor pipeline's own options; input and alerts topic are ``MessageInputOptions``, the
+    lake and the lateness ``LakeOptions`` (shared with the batch layer that reads the lake)."""
 
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
-        parser.add_argument("--lake_location", default=None, help="folder or gs:// prefix of the lake")
-        parser.add_argument("--allowed_lateness_minutes", type=int, default=120)
         parser.add_argument("--dedup_horizon_minutes", type=int, default=10,
                             help="a reading re-sent within this much publish time counts once; keys "
                             "are kept for one to two horizons (the Pub/Sub client stops retrying "
@@ -70,7 +67,7 @@ class SensorOptions(PipelineOptions):
 
 def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str, streaming: bool) -> None:
     opts, source = options.view_as(SensorOptions), options.view_as(MessageInputOptions)
-    lateness = timedelta(minutes=opts.allowed_lateness_minutes)
+    lateness = timedelta(minutes=options.view_as(LakeOptions).allowed_lateness_minutes)
     read = p | "ReadMessages" >> ReadMessages(source.replay, source.input_subscription,
                                               source.batch_size or BATCH_SIZE, id_label=source.id_attribute,
                                               pipeline=PIPELINE)
@@ -91,13 +88,8 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str,
     silent = (hours
               | "SilentSensors" >> beam.ParDo(SilentSensorsFn(timedelta(minutes=opts.silent_after_minutes), PIPELINE)))
 
-    metrics = (readings
-               | "MinutePartials" >> beam.ParDo(MinutePartialsFn())
-               | "MinuteWindows" >> event_windows(MINUTE, lateness, streaming)
-               | "GroupMinute" >> beam.GroupByKey()
-               | "MinuteMetrics" >> beam.Map(minute_metrics))
-    _ = metrics | "WriteMetrics" >> WriteToWarehouse(warehouse, "speed.sensor_minute_metrics",
-                                                     "speed/sensor_minute_metrics.json")
+    metrics = readings | "MinuteMetrics" >> SensorMinuteMetrics(lateness, streaming)
+    _ = metrics | "WriteMetrics" >> WriteToWarehouse(warehouse, "speed.sensor_minute_metrics", METRICS_SCHEMA_FILE)
     curve = load_curve(opts.ppv_limit_curve)
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)
     anomalies = metrics | "PpvAnomalies" >> DetectPpvAnomalies(opts.anomaly_threshold, PIPELINE)
@@ -116,8 +108,7 @@ def run(argv: list[str] | None = None) -> RunSummary | None:
     def build_sensors(pipeline: beam.Pipeline, options: PipelineOptions, warehouse: str) -> None:
         from pipelines.local import stack
 
-        opts = options.view_as(SensorOptions)
-        lake = opts.lake_location or stack.default_lake_location()
+        lake = options.view_as(LakeOptions).lake_location or stack.default_lake_location()
         build(pipeline, options, warehouse, lake, options.view_as(StandardOptions).streaming)
 
     return run_streaming(argv, build_sensors, written_counter="rows", written_label="lake rows",

@@ -314,7 +314,8 @@ class DropRepeats(beam.PTransform):
 
 
 class WriteHourlyParquetFn(beam.DoFn):
-    """One Parquet file per hour window and pane: ``<lake>/<name>/dt=YYYY-MM-DD/hour=HH/<tag>-<pane>.parquet``.
+    """One Parquet file per hour window and pane: ``<lake>/<name>/dt=YYYY-MM-DD/hour=HH/<tag>-<pane>.parquet``
+    (the layout of ``schemas/lake/<name>.json``).
 
     Late panes add files to the hour they belong to. The name is deterministic (see
     :func:`lake_file_tag`): a retried bundle, or a rerun of the same replay after a failure,
@@ -330,10 +331,14 @@ class WriteHourlyParquetFn(beam.DoFn):
         self.file_tag, self.rows_per_group = file_tag, rows_per_group
         self.rows = Metrics.counter("lake", "rows")
 
+    def setup(self) -> None:
+        from pipelines.lake import LakeTable
+
+        self.table = LakeTable.load(self.name)  # the folders' layout: schemas/lake/<name>.json
+
     def process(self, element, pane=beam.DoFn.PaneInfoParam):
         start, tables = element
-        hour = datetime.fromtimestamp(start, timezone.utc)
-        folder = f"{self.lake_location}/{self.name}/dt={hour:%Y-%m-%d}/hour={hour:%H}"
+        folder = self.table.folder(self.lake_location, datetime.fromtimestamp(start, timezone.utc))
         path = f"{folder}/{self.file_tag}-{pane.index if pane is not None else 0:05d}.parquet"
         rows = write_parquet_atomically(self._row_groups(tables), path)
         self.rows.inc(rows)
@@ -460,59 +465,3 @@ def _sensor_rows(metrics: pa.Table):
         yield window.TimestampedValue(
             (m["sensor_id"], beam.Row(max_ppv_mm_s=float(m["max_ppv_mm_s"]), zone=m["zone"],
                                       window_start=m["window_start"])), m["window_start"].timestamp())
-
-
-class MinutePartialsFn(beam.DoFn):
-    """Partial minute aggregates per sensor of one table, keyed and timestamped by minute.
-
-    Only these few rows cross the shuffle, not the readings: the minute step holds kilobytes.
-    """
-
-    def process(self, table: pa.Table):
-        minute = pc.cast(table["event_time"], pa.int64()).to_numpy() // (MINUTE * 1_000_000) * MINUTE
-        sensor = pc.dictionary_encode(table["sensor_id"]).combine_chunks()
-        zone = pc.dictionary_encode(table["zone"]).combine_chunks()
-        ppv, frequency, battery = (table[c].to_numpy() for c in ("ppv_mm_s", "frequency_hz", "battery_v"))
-        # strongest reading first within (minute, sensor, zone): a group's first frequency is its dominant one
-        order = np.lexsort((-ppv, zone.indices.to_numpy(), sensor.indices.to_numpy(), minute))
-        keys = np.stack([minute[order], sensor.indices.to_numpy()[order], zone.indices.to_numpy()[order]])
-        starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
-        first = order[starts]
-        ppv, frequency, battery = ppv[order], frequency[order], battery[order]
-        partials = pa.table({
-            "minute": minute[first],
-            "sensor_id": sensor.dictionary.take(pa.array(sensor.indices.to_numpy()[first])),
-            "zone": zone.dictionary.take(pa.array(zone.indices.to_numpy()[first])),
-            "count": np.diff(np.r_[starts, len(order)]),
-            "max_ppv": ppv[starts],
-            "sum_ppv_sq": np.add.reduceat(ppv * ppv, starts),
-            "sum_frequency": np.add.reduceat(frequency, starts),
-            "min_battery": np.minimum.reduceat(battery, starts),
-            "dominant": frequency[starts],
-        })
-        for start in np.unique(partials["minute"].to_numpy()).tolist():
-            yield window.TimestampedValue((start, partials.filter(pc.equal(partials["minute"], start))), start)
-
-
-def minute_metrics(element) -> pa.Table:
-    """Per sensor and event-time minute: count, max and RMS PPV, mean and dominant frequency, min battery."""
-    start, partials = element
-    ordered = pa.concat_tables(list(partials)).sort_by([("sensor_id", "ascending"), ("max_ppv", "descending")])
-    grouped = ordered.group_by(["sensor_id", "zone"], use_threads=False).aggregate([
-        ("count", "sum"), ("max_ppv", "max"), ("sum_ppv_sq", "sum"), ("sum_frequency", "sum"),
-        ("min_battery", "min"), ("dominant", "first")])
-    count = pc.cast(grouped["count_sum"], pa.float64())
-    now = datetime.now(timezone.utc)
-    return pa.table({
-        "sensor_id": grouped["sensor_id"],
-        "zone": grouped["zone"],
-        "window_start": pa.array([datetime.fromtimestamp(start, timezone.utc)] * grouped.num_rows,
-                                 pa.timestamp("us", tz="UTC")),
-        "reading_count": grouped["count_sum"],
-        "max_ppv_mm_s": grouped["max_ppv_max"],
-        "rms_ppv_mm_s": pc.sqrt(pc.divide(grouped["sum_ppv_sq_sum"], count)),
-        "mean_frequency_hz": pc.divide(grouped["sum_frequency_sum"], count),
-        "dominant_frequency_hz": grouped["dominant_first"],
-        "min_battery_v": grouped["min_battery_min"],
-        "computed_at": pa.array([now] * grouped.num_rows, pa.timestamp("us", tz="UTC")),
-    })

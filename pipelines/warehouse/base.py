@@ -5,14 +5,33 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from pipelines.lake import LakeTable
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
+from pipelines.warehouse.runs import launcher
 
 OPS_DATASET = "ops"
 #: the ops tables batch loads write (schemas/ops/<name>.json); the streaming ones have their own sinks
 OPS_TABLES = ("load_runs", "watermarks", "loaded_files", "rejected_files")
+#: the ops tables a batch recomputation writes
+RECOMPUTE_OPS_TABLES = ("load_runs", "watermarks", "batch_days")
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A UTC day a batch recomputation replaced whole, and what it read.
+
+    Committed with the day's rows: its ``ops.batch_days`` row (replacing an earlier one) and the
+    batch watermark of (pipeline, source table) in ``ops.watermarks``, set to ``watermark`` (the end
+    of the last day that, with every earlier day of the lake, is closed) or removed when None.
+    """
+
+    day: date
+    readings: int
+    lake_files: int
+    watermark: str | None
 
 
 @dataclass(frozen=True)
@@ -55,10 +74,19 @@ class LoadRequest:
     replaces_manifest: bool = False
     # rows read whose cursor is NULL or at a limit (sources.base.Window.unplaced_sql); None: no cursor
     rows_without_cursor: int | None = None
+    # batch recomputations: the table holds exactly the schema's columns (no _run_id/_loaded_at: a
+    # serving view unions it with the speed table by the same columns), and the day it closes
+    load_metadata: bool = True
+    closes_day: ClosedDay | None = None
 
     @property
     def target(self) -> str:
         return f"{self.dataset}.{self.table}"
+
+    @property
+    def stored_schema(self) -> TableSchema:
+        """The target table's columns: the schema's, with ``_run_id``/``_loaded_at`` unless ``load_metadata`` is off."""
+        return self.schema.with_load_metadata() if self.load_metadata else self.schema
 
     @property
     def deleted_table(self) -> str:
@@ -141,6 +169,15 @@ class Warehouse(ABC):
     def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
         """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
 
+    @abstractmethod
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
+        """Make ``lake.name`` read the lake's files under ``location``, Hive partitions and all: a
+        view locally, an external table on BigQuery."""
+
+    def closed_days(self, target: str) -> list[date]:
+        """The days ``ops.batch_days`` records as recomputed whole into ``target``, in order."""
+        return [row["day"] for row in self._ops_rows("batch_days", target, ("day",), "day")]
+
     def loaded_files(self, target: str) -> list[dict]:
         """The ``ops.loaded_files`` rows of one target table, oldest first: what a file load skips."""
         return self._ops_rows("loaded_files", target, ("path", "size_bytes", "modified_at", "content_sha256",
@@ -159,3 +196,22 @@ class Warehouse(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook: most warehouses hold nothing open
         """Release connections, if the warehouse keeps any."""
+
+
+def batch_day_row(request: LoadRequest, rows: int) -> dict:
+    """The ``ops.batch_days`` row of a recomputation that closes a day (``request.closes_day``)."""
+    closed = request.closes_day
+    return {"target_table": request.target, "day": closed.day, "rows_loaded": rows, "readings": closed.readings,
+            "lake_files": closed.lake_files, "run_id": request.run_id, "recomputed_at": request.loaded_at}
+
+
+def succeeded_run_row(request: LoadRequest, rows_loaded: int) -> dict:
+    """A committed run's ops.load_runs row: the same fields in every warehouse."""
+    return {
+        "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
+        "target_table": request.target, "window_start": request.window.start, "window_end": request.window.end,
+        "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": rows_loaded,
+        "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
+        "started_at": request.started_at, "ended_at": request.loaded_at,
+        "rows_without_cursor": request.rows_without_cursor, **launcher(),
+    }

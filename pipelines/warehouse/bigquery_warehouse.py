@@ -32,6 +32,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import bigquery
 
 from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.lake import LakeTable
 from pipelines.schema import (
     BIGNUMERIC_PRECISION,
     LOADED_AT,
@@ -44,8 +45,14 @@ from pipelines.schema import (
     from_bigquery_json,
     load_schema_file,
 )
-from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
-from pipelines.warehouse.runs import launcher
+from pipelines.warehouse.base import (
+    OPS_DATASET,
+    OPS_TABLES,
+    LoadRequest,
+    Warehouse,
+    batch_day_row,
+    succeeded_run_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +135,14 @@ def scratch_schema(schema: TableSchema, max_decimal_precision: int = BIGNUMERIC_
 
 
 def raw_table(request: LoadRequest, project: str) -> bigquery.Table:
-    """The raw table as it is created: source columns + ``_run_id``/``_loaded_at`` (REQUIRED).
+    """The raw table as it is created: source columns + ``_run_id``/``_loaded_at`` (REQUIRED; a
+    recomputation's table has only its schema's columns).
 
     ``partition_by`` (a TIMESTAMP/DATETIME/DATE column, ``_loaded_at`` included) gives DAY
     partitions; ``cluster_by`` gives clustering. Both are checked here so a catalogue typo
     fails with its name rather than as a BigQuery 400.
     """
-    schema = request.schema.with_load_metadata()
+    schema = request.stored_schema
     by_name = {c.name: c for c in schema.all_columns}
     table = bigquery.Table(raw_table_id(request, project), schema=_fields(bigquery_schema_json(schema)))
     if request.partition_by:
@@ -362,18 +370,6 @@ def merge_watermark_sql(project: str) -> str:
     )
 
 
-def succeeded_run_row(request: LoadRequest, rows_loaded: int) -> dict:
-    """This run's ops.load_runs row once the table is committed (same fields as DuckDB writes)."""
-    return {
-        "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
-        "target_table": request.target, "window_start": request.window.start, "window_end": request.window.end,
-        "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": rows_loaded,
-        "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
-        "started_at": request.started_at, "ended_at": request.loaded_at,
-        "rows_without_cursor": request.rows_without_cursor, **launcher(),
-    }
-
-
 def heartbeat_sql(project: str) -> str:
     """Renew ``heartbeat_at`` of one run's ``running`` rows (``@run_id``, ``@at``)."""
     return (f"UPDATE {table_sql(project, OPS_DATASET, 'load_runs')}\n"
@@ -408,22 +404,33 @@ def commit_script(request: LoadRequest, project: str,
     where, window_params = window_filter(request)
     columns = ", ".join(quote_bq(c.name) for c in request.schema.columns)
     select = ", ".join(insert_expression(c, max_decimal_precision) for c in request.schema.columns)
+    if request.load_metadata:
+        columns += f", {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)}"
+        select += ", @run_id, @loaded_at"
     statements = [
         "BEGIN TRANSACTION",
         f"ASSERT (SELECT COUNT(*) FROM {scratch}) = @rows_read\n"
         "  AS 'staged row count differs from rows read; nothing committed'",
         *([] if request.append else [f"DELETE FROM {raw} WHERE {where}"]),
-        f"INSERT INTO {raw} ({columns}, {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)})\n"
-        f"SELECT {select}, @run_id, @loaded_at\nFROM {scratch}",
+        f"INSERT INTO {raw} ({columns})\nSELECT {select}\nFROM {scratch}",
         merge_runs_sql(project),
     ]
+    watermark = request.new_watermark if request.closes_day is None else request.closes_day.watermark
+    stamps_rows = request.load_metadata or watermark is not None  # @run_id, @loaded_at: raw rows, the watermark
     params: list[QueryParameter] = [
         bigquery.ScalarQueryParameter("rows_read", "INT64", request.rows_read),
         *([] if request.append else window_params),
-        bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
-        bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at),
+        *([bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
+           bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at)] if stamps_rows else []),
         runs_parameter([succeeded_run_row(request, request.rows_read)]),
     ]
+    if request.closes_day is not None:
+        if request.new_watermark is not None or request.loaded_files:
+            raise ValueError(f"{request.target}: a recomputation that closes a day moves no other watermark "
+                             "and loads no files")
+        day_statements, day_params = close_day_sql(request, project)
+        statements += day_statements
+        params += day_params
     if request.new_watermark is not None:
         if request.window.column is None:
             raise ValueError(f"{request.target}: a new watermark needs a cursor column")
@@ -458,6 +465,59 @@ def commit_script(request: LoadRequest, project: str,
         params += delete_params
     statements.append("COMMIT TRANSACTION")
     return ";\n".join(statements) + ";\n", params
+
+
+def close_day_sql(request: LoadRequest, project: str) -> tuple[list[str], list[QueryParameter]]:
+    """A recomputation's bookkeeping, in its transaction: the day's ``ops.batch_days`` row replaced,
+    the batch watermark set to ``closes_day.watermark`` (removed when None)."""
+    closed = request.closes_day
+    days = table_sql(project, OPS_DATASET, "batch_days")
+    watermarks = table_sql(project, OPS_DATASET, "watermarks")
+    statements = [
+        f"DELETE FROM {days} WHERE `target_table` = @target_table AND `day` = @day",
+        insert_ops_sql(project, "batch_days", "batch_days"),
+        f"DELETE FROM {watermarks} WHERE `pipeline` = @pipeline AND `table_name` = @table_name",
+    ]
+    params: list[QueryParameter] = [
+        bigquery.ScalarQueryParameter("target_table", "STRING", request.target),
+        bigquery.ScalarQueryParameter("day", "DATE", closed.day),
+        ops_rows_parameter("batch_days", "batch_days", [batch_day_row(request, request.rows_read)]),
+        bigquery.ScalarQueryParameter("pipeline", "STRING", request.pipeline),
+        bigquery.ScalarQueryParameter("table_name", "STRING", request.source_table),
+    ]
+    if closed.watermark is not None:
+        statements.append(f"INSERT INTO {watermarks} (`pipeline`, `table_name`, `cursor_column`, `watermark`, "
+                          "`run_id`, `updated_at`)\n"
+                          "VALUES (@pipeline, @table_name, @cursor_column, @new_watermark, @run_id, @loaded_at)")
+        params += [bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
+                   bigquery.ScalarQueryParameter("new_watermark", "STRING", closed.watermark)]
+    return statements, params
+
+
+def lake_table_resource(lake: LakeTable, location: str, project: str) -> bigquery.Table:
+    """The lake as a BigQuery external table: its files' columns, Hive partition keys typed by the
+    source URI prefix (CUSTOM mode: ``gs://.../sensor_readings/{dt:DATE}/{hour:INTEGER}``), so a
+    query filtering on them reads only the matching folders; with ``require_partition_filter`` a
+    query without such a filter is refused rather than reading the whole lake."""
+    root = lake.root(location)
+    if not root.startswith("gs://"):
+        raise ConfigError(f"the lake table {lake.name} on BigQuery reads gs:// only, got --lake_location {location}")
+    table = bigquery.Table(f"{project}.{lake.name}", schema=_fields(bigquery_schema_json(lake.schema)))
+    table.description = lake.description
+    config = bigquery.ExternalConfig(lake.format)
+    config.source_uris = [f"{root}/*"]
+    config.autodetect = False
+    hive = bigquery.HivePartitioningOptions()
+    hive.mode = "CUSTOM"
+    hive.source_uri_prefix = root + "".join(f"/{{{k.name}:{_HIVE_TYPES[k.type]}}}" for k in lake.partition_keys)
+    hive.require_partition_filter = lake.require_partition_filter
+    config.hive_partitioning = hive
+    table.external_data_configuration = config
+    return table
+
+
+#: partition key types as a CUSTOM source URI prefix spells them
+_HIVE_TYPES = {"DATE": "DATE", "INT64": "INTEGER", "STRING": "STRING", "TIMESTAMP": "TIMESTAMP"}
 
 
 def deletes_sql(request: LoadRequest, project: str) -> tuple[list[str], list[str], list[QueryParameter]]:
@@ -606,6 +666,16 @@ class BigQueryWarehouse(Warehouse):
                     existing.schema = list(existing.schema) + added
                     self.client.update_table(existing, ["schema"])
 
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
+        """The lake's external table (:func:`lake_table_resource`), created when missing; one that
+        exists (Terraform's) is left as it is."""
+        wanted = lake_table_resource(lake, location, self.project)
+        dataset = lake.name.split(".")[0]
+        with _translated(f"cannot define the lake table {self.project}.{lake.name}"):
+            self._ensure_dataset(dataset)
+            if self._ensure_table(wanted) is None:
+                log.info("%s.%s: external table over %s created", self.project, lake.name, lake.root(location))
+
     def _prepare_raw_table(self, request: LoadRequest, wanted: bigquery.Table, ddl: Sequence[str] = ()) -> None:
         """Create the dataset and raw table, or append the columns the source gained (and, for
         file loads, the fields records gained, then the widening DDL)."""
@@ -613,7 +683,7 @@ class BigQueryWarehouse(Warehouse):
         existing = self._ensure_table(wanted)
         if existing is None:
             return
-        added = new_fields(existing.schema, request.schema.with_load_metadata())
+        added = new_fields(existing.schema, request.stored_schema)
         fields = with_nested_additions(existing.schema, request)
         if added or fields != list(existing.schema):
             log.info("%s: new column(s) %s", request.target, ", ".join(

@@ -10,6 +10,7 @@ person's session) waits for it, up to ``lock_timeout`` seconds
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 import duckdb
 
 from pipelines.errors import ConfigError, WarehouseError, one_line
+from pipelines.lake import LakeTable
 from pipelines.schema import (
     DUCKDB_MAX_DECIMAL_PRECISION,
     LOADED_AT,
@@ -31,8 +33,14 @@ from pipelines.schema import (
     load_schema_file,
     quote_ident,
 )
-from pipelines.warehouse.base import OPS_DATASET, OPS_TABLES, LoadRequest, Warehouse
-from pipelines.warehouse.runs import launcher
+from pipelines.warehouse.base import (
+    OPS_DATASET,
+    OPS_TABLES,
+    LoadRequest,
+    Warehouse,
+    batch_day_row,
+    succeeded_run_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +83,17 @@ def add_missing_columns(con, dataset: str, table: str, schema: TableSchema) -> N
             log.info("%s.%s: new column %s %s", dataset, table, column.name, duckdb_type(column))
             con.execute(f"ALTER TABLE {quote_ident(dataset)}.{quote_ident(table)} "
                         f"ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")
+
+
+def lake_view_sql(lake: LakeTable, location: str) -> str:
+    """The lake as a DuckDB view: its files' columns and the Hive partition keys, typed, from
+    ``read_parquet``. A filter on the keys reads only the matching folders (DuckDB prunes the file
+    list); the view's columns are bound from the lake's first file, which must be readable."""
+    files = lake.files_glob(location).replace("'", "''")
+    types = ", ".join(f"'{c.name}': {duckdb_type(c)}" for c in lake.partition_columns)
+    columns = ", ".join(quote_ident(c.name) for c in lake.schema.columns + lake.partition_columns)
+    return (f"CREATE OR REPLACE VIEW {lake.name} AS SELECT {columns}\n"
+            f"FROM read_parquet('{files}', hive_partitioning = true, hive_types = {{{types}}})")
 
 
 def _window_literal_type(column_type: str) -> str:
@@ -229,9 +248,22 @@ class DuckDBWarehouse(Warehouse):
             return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
                                [dataset]).fetchone()[0] > 0
 
+    def define_lake_table(self, lake: LakeTable, location: str) -> None:
+        """The view :func:`lake_view_sql` over the lake at ``location`` (made absolute), replacing
+        an earlier one; the lake must hold at least one file."""
+        if "://" not in location:
+            location = os.path.abspath(os.path.expanduser(location))
+        with self.connect() as con:
+            try:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {lake.name.split('.')[0]}")
+                con.execute(lake_view_sql(lake, location))
+            except duckdb.Error as exc:
+                raise WarehouseError(f"cannot define the view {lake.name} over {lake.root(location)}: "
+                                     f"{one_line(exc)}") from exc
+
     def load(self, request: LoadRequest) -> int:
         target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
-        schema = request.schema.with_load_metadata()
+        schema = request.stored_schema
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -286,11 +318,13 @@ class DuckDBWarehouse(Warehouse):
 
         columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
         files = _file_list(request.files)
-        inserted = con.execute(
-            f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
-            f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})",
-            [request.run_id, request.loaded_at.isoformat()],
-        ).fetchone()[0] if request.files else 0
+        if request.load_metadata:
+            insert = (f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
+                      f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})")
+            stamps = [request.run_id, request.loaded_at.isoformat()]
+        else:
+            insert, stamps = f"INSERT INTO {target} ({columns}) SELECT {columns} FROM read_parquet({files})", []
+        inserted = con.execute(insert, stamps).fetchone()[0] if request.files else 0
         if inserted != request.rows_read:
             raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded {inserted}; "
                                  "rolled back")
@@ -298,23 +332,25 @@ class DuckDBWarehouse(Warehouse):
             self._record_deletes(con, request, target)
         if request.loaded_files:
             self._insert_ops_rows(con, "loaded_files", list(request.loaded_files))
-        self._upsert_runs(con, [{
-            "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
-            "target_table": request.target, "window_start": window.start, "window_end": window.end,
-            "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": inserted,
-            "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
-            "started_at": request.started_at, "ended_at": request.loaded_at,
-            "rows_without_cursor": request.rows_without_cursor, **launcher(),
-        }])
-        if request.new_watermark is not None:
-            con.execute("DELETE FROM ops.watermarks WHERE pipeline = ? AND table_name = ?",
-                        [request.pipeline, request.source_table])
-            con.execute(
-                "INSERT INTO ops.watermarks VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
-                [request.pipeline, request.source_table, window.column, request.new_watermark,
-                 request.run_id, request.loaded_at.isoformat()],
-            )
+        self._upsert_runs(con, [succeeded_run_row(request, inserted)])
+        if request.closes_day is not None:  # the day's record, and the batch watermark set or removed
+            con.execute(f"DELETE FROM {OPS_DATASET}.batch_days WHERE target_table = ? AND day = ?",
+                        [request.target, request.closes_day.day])
+            self._insert_ops_rows(con, "batch_days", [batch_day_row(request, inserted)])
+            self._set_watermark(con, request, request.closes_day.watermark)
+        elif request.new_watermark is not None:
+            self._set_watermark(con, request, request.new_watermark)
         return inserted
+
+    @staticmethod
+    def _set_watermark(con, request: LoadRequest, watermark: str | None) -> None:
+        """The (pipeline, source table) watermark becomes ``watermark``; None removes it."""
+        con.execute("DELETE FROM ops.watermarks WHERE pipeline = ? AND table_name = ?",
+                    [request.pipeline, request.source_table])
+        if watermark is not None:
+            con.execute("INSERT INTO ops.watermarks VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ))",
+                        [request.pipeline, request.source_table, request.window.column, watermark,
+                         request.run_id, request.loaded_at.isoformat()])
 
     @staticmethod
     def _refuse_loaded_twice(con, request: LoadRequest) -> None:
