@@ -178,6 +178,10 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     failed = {f.model for f in report.failures}
     report.built = [_short(ctx, n) for n in runnable if n not in stopped and _short(ctx, n) not in failed
                     and _short(ctx, n) not in report.checked]
+    if console.warnings:  # a non-blocking check failed while a model was built: find which, with its rows
+        for name in runnable:
+            if _short(ctx, name) in report.built and _has_warning_checks(ctx, name):
+                report.warnings += _audit(ctx, name)[1]
     for warning in report.warnings:
         log.warning("check (warning only): %s", warning.describe())
     log.info("models: %d built, %d checked, %d skipped (source not loaded), %d failed a check, %d not built "
@@ -258,6 +262,15 @@ def _in_prod(ctx) -> dict[str, object]:
     """Name -> snapshot id of every model in the prod environment (what the last build applied)."""
     environment = ctx.state_reader.get_environment("prod")
     return {s.name: s.snapshot_id for s in environment.snapshots} if environment else {}
+
+
+def _has_warning_checks(ctx, name: str) -> bool:
+    """Whether a model has a non-blocking check (``blocking := false``)."""
+    for _, args in ctx.models[name].audits_with_args:
+        blocking = args.get("blocking")
+        if blocking is not None and blocking.sql().upper() == "FALSE":
+            return True
+    return False
 
 
 def _is_view(ctx, name: str) -> bool:
