@@ -21,10 +21,11 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.errors import PipelineError
-from pipelines.transform.project import PROJECT_DIR, close_context, open_context
+from pipelines.transform.project import PROJECT_DIR, START, close_context, open_context
 from pipelines.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,9 @@ def _audit(ctx, name: str) -> tuple[list[CheckFailure], list[CheckFailure], floa
     """Run every audit of one (unchanged, already built) model; (blocking failures, warnings, seconds)."""
     began = time.monotonic()
     snapshot = ctx.snapshots[name]
-    results = ctx.snapshot_evaluator.audit(snapshot=snapshot, snapshots=ctx.snapshots)
+    # an incremental model's checks look at the interval they are given: all of its history
+    results = ctx.snapshot_evaluator.audit(snapshot=snapshot, snapshots=ctx.snapshots, start=START,
+                                           end=datetime.now(timezone.utc))
     failures, warnings = [], []
     for result in results:
         if result.skipped or not result.count:
