@@ -172,8 +172,8 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     report.failures += _failures_of(ctx, console.failed)
     stopped |= {n for n in todo if _short(ctx, n) in {_short(ctx, s) for s in console.skipped}}
     stopped |= _downstream(ctx, {_full(ctx, f.model) for f in report.failures}, todo)
-    report.stopped = [_short(ctx, n) for n in todo if n in stopped and _short(ctx, n) not in
-                      {f.model for f in report.failures}]
+    report.stopped = sorted(_short(ctx, n) for n in todo if n in stopped and _short(ctx, n) not in
+                            {f.model for f in report.failures})
     for name, seconds in console.evaluated.items():
         report.seconds[_short(ctx, name)] = report.seconds.get(_short(ctx, name), 0.0) + seconds
     failed = {f.model for f in report.failures}
