@@ -271,10 +271,6 @@ def test_the_issue_models_render_for_duckdb_and_bigquery(rendering):
                       "`minera-prod`.`marts`.`issue_age_buckets` AS `buckets`"}
 
 
-@pytest.mark.xfail(strict=True, reason="pipelines/transform/build.py plans with restate_models, and SQLMesh then "
-                                       "ignores local changes: a model added to a built warehouse is reported as "
-                                       "built but never created (for the lead: plan_builder(..., "
-                                       "always_include_local_changes=True), or apply changes before restating)")
 def test_a_model_added_to_a_warehouse_already_built_is_built(app, warehouse_url):
     send_the_hand_made_issues(app)
     apply_models(warehouse_url, select="machine_issues")  # a warehouse built before the backlog existed

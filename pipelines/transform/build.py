@@ -25,8 +25,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.errors import PipelineError
+from pipelines.schema import SCHEMAS_DIR
 from pipelines.transform.project import PROJECT_DIR, START, close_context, open_context
 from pipelines.warehouse import open_warehouse
+from pipelines.warehouse.base import OPS_DATASET
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +139,9 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     names = _ordered(ctx)
     chosen = _select(ctx, names, select)
     wanted = _with_upstream(ctx, chosen)
-    unloaded = _unloaded(ctx, wanted, open_warehouse(warehouse_url))
+    warehouse = open_warehouse(warehouse_url)
+    _ensure_ops_tables_read(ctx, wanted, warehouse)
+    unloaded = _unloaded(ctx, wanted, warehouse)
     report.unloaded = [n for n in names if n in unloaded and n in chosen]
     for name in report.unloaded:
         log.info("model %s skipped: it reads a raw table no loader has written here yet", _short(ctx, name))
@@ -157,11 +161,16 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     # 2. apply what changed, 3. refresh what is built from data
     runnable = [n for n in todo if n not in stopped]
     if runnable:
-        tables = [n for n in runnable if n not in unchanged and not _is_incremental(ctx, n)]
+        is_current = {n: current.get(n) == ctx.snapshots[n].snapshot_id for n in runnable}
+        # a table already built as it is now is rebuilt from its sources by a restatement; SQLMesh's
+        # restating plan ignores local changes, so new and changed models are applied by a plan first
+        restate = [n for n in runnable if is_current[n] and n not in unchanged and not _is_incremental(ctx, n)]
         try:
-            ctx.plan(select_models=runnable, restate_models=[n for n in tables if current.get(n)
-                                                             == ctx.snapshots[n].snapshot_id] or None,
-                     auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
+            if not all(is_current.values()) or not restate:
+                ctx.plan(select_models=runnable, auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
+            if restate:
+                ctx.plan(select_models=runnable, restate_models=restate,
+                         auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
             incremental = [n for n in runnable if _is_incremental(ctx, n)]
             if incremental:
                 ctx.run(select_models=incremental, ignore_cron=True, no_auto_upstream=True)
@@ -240,6 +249,17 @@ def _downstream(ctx, names: Iterable[str], within: list[str]) -> set[str]:
             found.add(name)
             found |= set(ctx.dag.downstream(name))
     return found & set(within)
+
+
+def _ensure_ops_tables_read(ctx, wanted: set[str], warehouse) -> None:
+    """Create the ``ops`` tables the models read that no run has written yet (``ops.dead_letter``
+    before the first dead letter): they are the platform's own, defined in ``schemas/ops/``, and
+    empty means none; only in a warehouse where the ``ops`` dataset exists."""
+    read = sorted({_short(ctx, s).split(".")[1] for n in wanted for s in ctx.models[n].depends_on
+                   if s not in ctx.models and _short(ctx, s).startswith(f"{OPS_DATASET}.")})
+    ours = tuple(t for t in read if (SCHEMAS_DIR / OPS_DATASET / f"{t}.json").exists())
+    if ours and warehouse.has_dataset(OPS_DATASET):
+        warehouse.ensure_ops(ours)
 
 
 def _unloaded(ctx, wanted: set[str], warehouse) -> set[str]:
