@@ -2,8 +2,10 @@
 
 Starts the local PostgreSQL, seeds the production app and the SAP ERP stand-in, loads both into
 the local DuckDB warehouse through the Beam pipelines, loads the rock-quality lab's Avro files,
-replays a simulated shift of machinery-issue events, applies the SQL models, simulates an hour of
-the mine's vibration sensors and replays it through the speed layer, and prints what landed where.
+replays a simulated shift of machinery-issue events, simulates an hour of the mine's vibration
+sensors, replays it through the speed layer and recomputes the last whole day from the lake (batch
+layer), builds every SQL model with its checks, prints a few rows of the serving layer and the marts,
+and what landed where.
 
     python -m pipelines.demo [--scale 100000]
 """
@@ -76,13 +78,7 @@ def run(argv: list[str] | None = None) -> None:
           f"{summary.dead_letters:,} + duplicates dropped {summary.duplicates_dropped:,}")
     print(f"   critical issues opened -> ops.alerts: {simulated['critical_opened']}")
 
-    print("\n== 7. SQL models (sql/, BigQuery SQL transpiled to DuckDB)")
-    from pipelines.models import apply_models
-
-    for model in apply_models(warehouse_url):
-        print(f"   {model}")
-
-    print("\n== 8. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
+    print("\n== 7. speed layer: an hour of 120 geophones (1 Hz here), replayed through "
           "python -m pipelines.streaming.sensors")
     from pipelines.simulate.sensors import write_replay
     from pipelines.streaming import sensors
@@ -103,14 +99,23 @@ def run(argv: list[str] | None = None) -> None:
     print(f"   batch.sensor_minute_metrics {day.day}: {day.rows:,} rows from {day.readings:,} readings, replaced "
           f"in one transaction; batch watermark {day.watermark}; the lake as a view: batch.sensor_readings")
 
-    print(f"\n== 9. what landed where: {warehouse_url}")
+    print("\n== 8. SQL models (sql/, SQLMesh; BigQuery SQL run on DuckDB): python -m pipelines.models")
+    from pipelines.transform.build import build
+
+    report = build(warehouse_url)
+    print(f"   {len(report.built)} built, {len(report.checked)} checked unchanged, each with its checks "
+          f"({len(report.warnings)} warning(s) above), in {sum(report.seconds.values()):.1f}s of model time")
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
+    for title, sql in SAMPLES:
+        _print_rows(warehouse, title, sql)
+
+    print(f"\n== 9. what landed where: {warehouse_url}")
     tables = warehouse.query(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'raw_mobile', 'staging', 'marts', 'speed', "
-        "'batch', 'ops') "
+        "WHERE table_schema IN ('raw_production', 'raw_erp', 'raw_vendor', 'raw_mobile', 'staging', 'marts', "
+        "'serving', 'speed', 'batch', 'ops') "
         "ORDER BY 1, 2")
     deleted = 0
     for schema, table, kind in tables:
@@ -129,6 +134,49 @@ def run(argv: list[str] | None = None) -> None:
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
     print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
           "Stop PostgreSQL with `make stack-stop`.\n")
+
+
+#: what the demo shows of the serving layer and the marts: (title, DuckDB query), a few rows each
+SAMPLES: tuple[tuple[str, str], ...] = (
+    ("serving.alerts: each alert once, by rule",
+     "SELECT rule, count(*) AS alerts, sum(raised_count) AS raised FROM serving.alerts GROUP BY ALL ORDER BY 1"),
+    ("marts.tonnes_by_shift: the last shift, by pit and material",
+     "SELECT shift_date, shift_kind, pit, material, CAST(sum(hauled_t) AS BIGINT) AS hauled_t, sum(loads) AS loads "
+     "FROM marts.tonnes_by_shift WHERE shift_id = (SELECT max_by(shift_id, shift_started_at) "
+     "FROM marts.tonnes_by_shift) GROUP BY ALL ORDER BY hauled_t DESC LIMIT 4"),
+    ("marts.equipment_reliability_by_class: the last month, the four classes that failed most",
+     "SELECT machine_class, month, machines, failures, round(mtbf_h, 1) AS mtbf_h, round(mttr_h, 1) AS mttr_h "
+     "FROM marts.equipment_reliability_by_class WHERE month = (SELECT max(month) "
+     "FROM marts.equipment_reliability_by_class) ORDER BY failures DESC, machine_class LIMIT 4"),
+    ("marts.issue_backlog_daily: open machinery issues at the last day's end",
+     "SELECT max_severity, sum(open_issues) AS open_issues, sum(unacknowledged_issues) AS unacknowledged, "
+     "round(max(oldest_age_hours), 1) AS oldest_h FROM marts.issue_backlog_daily "
+     "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.issue_backlog_daily) "
+     "GROUP BY ALL ORDER BY min(severity_rank)"),
+    ("marts.rock_quality_by_zone_month: the last month sampled",
+     "SELECT zone, month, sample_count, round(rqd_pct, 1) AS rqd_pct, round(cu_pct, 3) AS cu_pct "
+     "FROM marts.rock_quality_by_zone_month WHERE month = (SELECT max(month) "
+     "FROM marts.rock_quality_by_zone_month) ORDER BY zone"),
+    ("marts.source_freshness: tables per status against sql/checks.yaml",
+     "SELECT status, count(*) AS tables FROM marts.source_freshness GROUP BY ALL ORDER BY 1"),
+    ("marts.source_health_daily: today, per pipeline",
+     "SELECT pipeline, runs, table_loads_failed AS failed, rows_loaded, dead_letters "
+     "FROM marts.source_health_daily WHERE activity_date = (SELECT max(activity_date) "
+     "FROM marts.source_health_daily) ORDER BY pipeline"),
+)
+
+
+def _print_rows(warehouse, title: str, sql: str) -> None:
+    """A query's rows under its title, as an aligned table (the demo's warehouse is DuckDB)."""
+    with warehouse.connect() as con:
+        result = con.execute(sql)
+        names, rows = [d[0] for d in result.description], result.fetchall()
+    cells = [[str(v) for v in row] for row in rows]
+    widths = [max(len(c) for c in column) for column in zip(names, *cells, strict=True)]
+    print(f"\n   {title}")
+    for line in [names, *cells]:
+        print("     " + "  ".join(c.rjust(w) if c.replace(".", "").replace("-", "").isdigit() else c.ljust(w)
+                                   for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 def _load_lab_files() -> None:

@@ -42,5 +42,5 @@ def configure() -> None:
     if level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(_FirstLineOnly())
-    for noisy in ("apache_beam", "pgserver", "google", "urllib3", "sqlmesh"):
+    for noisy in ("apache_beam", "pgserver", "google", "urllib3", "sqlmesh", "sqlglot"):
         logging.getLogger(noisy).setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
