@@ -314,7 +314,7 @@ def _audit(ctx, name: str) -> tuple[list[CheckFailure], list[CheckFailure], floa
         if result.skipped or not result.count:
             continue
         failure = CheckFailure(_short(ctx, name), _describe_audit(result.audit.name, result.audit_args),
-                               result.count, _examples(ctx, result.query), result.blocking)
+                               result.count, _examples(ctx, result.query, name), result.blocking)
         (failures if result.blocking else warnings).append(failure)
     return failures, warnings, time.monotonic() - began
 
@@ -330,10 +330,10 @@ def _failures_of(ctx, errors: list) -> list[CheckFailure]:
         if isinstance(cause, NodeAuditsErrors):
             for audit in cause.errors:
                 found.append(CheckFailure(_short(ctx, node), _describe_audit(audit.audit_name, audit.audit_args),
-                                          audit.count, _examples(ctx, audit.query)))
+                                          audit.count, _examples(ctx, audit.query, node)))
         elif isinstance(cause, AuditError):
             found.append(CheckFailure(_short(ctx, node), _describe_audit(cause.audit_name, cause.audit_args),
-                                      cause.count, _examples(ctx, cause.query)))
+                                      cause.count, _examples(ctx, cause.query, node)))
         else:
             path = _path(ctx, node)
             found.append(CheckFailure(_short(ctx, node), "build", 0, (" ".join(str(cause).split())[:300],),
@@ -359,17 +359,26 @@ def _describe_audit(name: str, args: dict) -> str:
     return f"{name}({', '.join(shown)})"
 
 
-def _examples(ctx, query) -> tuple[str, ...]:
-    """A few rows the audit query found, as ``col=value`` text: what a person looks up first."""
+def _examples(ctx, query, model: str | None = None) -> tuple[str, ...]:
+    """A few rows the audit query found, as ``col=value`` text: what a person looks up first. The same
+    rows each time: the first by the model's key where the check's rows carry it, and in key order."""
     if query is None:
         return ()
     from sqlglot import exp
 
-    limited = exp.select("*").from_(query.subquery("offending")).limit(EXAMPLES)
-    try:
-        frame = ctx.engine_adapter.fetchdf(limited)
-    except Exception:  # noqa: BLE001 - the failure itself is reported; the examples are a courtesy
-        log.debug("could not fetch examples of a failed check", exc_info=True)
+    grains = ctx.models[model].grains if model and model in ctx.models else []
+    key = (grains[0].expressions if isinstance(grains[0], exp.Tuple) else [grains[0]]) if grains else []
+    grain = [exp.column(column.name, quoted=True) for column in key]
+    frame = None
+    for order in ([grain, []] if grain else [[]]):
+        limited = exp.select("*").from_(query.subquery("offending"))
+        limited = limited.order_by(*order).limit(EXAMPLES) if order else limited.limit(EXAMPLES)
+        try:
+            frame = ctx.engine_adapter.fetchdf(limited)
+            break
+        except Exception:  # noqa: BLE001 - the failure itself is reported; the examples are a courtesy
+            log.debug("could not fetch examples of a failed check%s", " by its key" if order else "", exc_info=True)
+    if frame is None:
         return ()
-    rows = frame.head(EXAMPLES).to_dict("records")
+    rows = sorted(frame.head(EXAMPLES).to_dict("records"), key=lambda row: [str(v) for v in row.values()])
     return tuple(", ".join(f"{k}={v}" for k, v in list(row.items())[:4]) for row in rows)
