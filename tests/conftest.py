@@ -62,20 +62,30 @@ def production_url(pg_server, pg_admin_url, production_template) -> str:
     return clone_database(pg_server, pg_admin_url, production_template)
 
 
-@pytest.fixture
-def empty_production_url(pg_server, pg_admin_url) -> str:
-    """A fresh database with the production app's tables (and the SAP stand-in's schema sapsr3),
-    no rows: a test inserts the rows it reasons about, then loads them with the real loaders."""
+@pytest.fixture(scope="session")
+def new_empty_sources(pg_server, pg_admin_url):
+    """Makes a fresh database with the production app's tables (and the SAP stand-in's schema
+    sapsr3), no rows, and returns its URL: a test inserts the rows it reasons about, then loads them
+    with the real loaders. Session-scoped, so a module's fixture can use it too."""
     from pipelines.local import seed_erp, seed_production
 
-    name = f"e_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = pg_server.get_uri(name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(seed_production.schema_sql())
-        conn.execute(seed_erp.schema_sql())
-    return url
+    def make() -> str:
+        name = f"e_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        url = pg_server.get_uri(name)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(seed_production.schema_sql())
+            conn.execute(seed_erp.schema_sql())
+        return url
+
+    return make
+
+
+@pytest.fixture
+def empty_production_url(new_empty_sources) -> str:
+    """A fresh database with the production app's and the SAP stand-in's tables, no rows."""
+    return new_empty_sources()
 
 
 @pytest.fixture

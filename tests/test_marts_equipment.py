@@ -21,7 +21,6 @@ import pytest
 import sqlglot
 
 from pipelines.batch import erp, production
-from pipelines.local import seed_erp, seed_production
 from pipelines.local.fleet import FLEET
 from pipelines.schema import load_schema_file
 from pipelines.transform.build import ChecksFailed, build
@@ -56,16 +55,10 @@ class Mine:
         self.events: list[dict] = []
 
     @classmethod
-    def fresh(cls, pg_server, pg_admin_url: str, folder: Path) -> Mine:
-        """A new database with the production app's tables and the SAP stand-in's, no rows (as the
-        ``empty_production_url`` fixture makes it, for a module's fixture), and a warehouse in ``folder``."""
-        name = f"mine_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        url = pg_server.get_uri(name)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(seed_production.schema_sql())
-            conn.execute(seed_erp.schema_sql())
+    def fresh(cls, new_empty_sources, folder: Path) -> Mine:
+        """A new database with the production app's tables and the SAP stand-in's, no rows (for a
+        module's fixture), and a warehouse in ``folder``."""
+        url = new_empty_sources()
         return cls(url, f"duckdb://{folder / 'warehouse.duckdb'}")
 
     def execute(self, sql: str, *params) -> None:
@@ -212,9 +205,9 @@ OCTOBER_H = 31 * 24  # hours in October (and in July)
 
 
 @pytest.fixture(scope="module")
-def mine(pg_server, pg_admin_url, tmp_path_factory):
+def mine(new_empty_sources, tmp_path_factory):
     """The fleet in the ERP, a status log, breakdowns in three systems; loaded and built once."""
-    mine = Mine.fresh(pg_server, pg_admin_url, tmp_path_factory.mktemp("marts_equipment"))
+    mine = Mine.fresh(new_empty_sources, tmp_path_factory.mktemp("marts_equipment"))
     since = date(2020, 1, 1)
     mine.equipment("HT-0001", "HAULTRUCK", ((since, FOREVER, "PIT1"),))
     mine.equipment("HT-0037", "HAULTRUCK", ((since, FOREVER, "PIT2"),))

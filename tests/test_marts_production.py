@@ -33,9 +33,9 @@ def shovels(mine: Mine) -> None:
 
 
 @pytest.fixture(scope="module")
-def mine(pg_server, pg_admin_url, tmp_path_factory):
+def mine(new_empty_sources, tmp_path_factory):
     """Three shifts of hand-made loads and crusher readings, loaded and built once for the module."""
-    mine = Mine.fresh(pg_server, pg_admin_url, tmp_path_factory.mktemp("marts_prod"))
+    mine = Mine.fresh(new_empty_sources, tmp_path_factory.mktemp("marts_prod"))
     # shifts: 07:00 and 19:00 at the mine (UTC-3); the night shift's date is the day it starts
     mine.shift(1, utc(2026, 11, 20, 10), "day", "A")
     mine.shift(2, utc(2026, 11, 20, 22), "night", "B")
