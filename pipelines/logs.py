@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 
 class _FirstLineOnly(logging.Filter):
@@ -21,9 +22,23 @@ class _FirstLineOnly(logging.Filter):
         return True
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now, not the one there at set-up: an entry point run
+    in-process (tests, the demo) must not keep logging to a stream someone has since closed."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure() -> None:
     level = os.environ.get("MINERA_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s", force=True)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s", force=True,
+                        handlers=[_CurrentStderr()])
     if level != "DEBUG":
         for handler in logging.getLogger().handlers:
             handler.addFilter(_FirstLineOnly())

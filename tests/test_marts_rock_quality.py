@@ -285,8 +285,8 @@ def test_a_sample_that_cannot_be_weighed_stops_the_rock_quality_marts(site, bad,
         build(site.warehouse_url, select="marts")
     message = str(failed.value)
     assert f"marts.rock_quality_by_drill_hole: check {check} failed on 1 row(s), e.g. drill_hole_id={hole}," in message
-    assert message.endswith("; not built: marts.rock_quality_samples, marts.rock_quality_by_blast, "
-                            "marts.rock_quality_by_zone_day, marts.rock_quality_by_zone_month")
+    assert message.endswith("; not built: marts.rock_quality_by_blast, marts.rock_quality_by_zone_day, "
+                            "marts.rock_quality_by_zone_month, marts.rock_quality_samples")
 
 
 # -- the generators agree on the mine ---------------------------------------------------------------------

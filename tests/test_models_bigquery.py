@@ -106,6 +106,13 @@ class RecordingClient:
             raise NotFound(f"table {name}")
         return bigquery.Table(name, schema=[bigquery.SchemaField(c, "STRING") for c in self.made[name]])
 
+    def create_table(self, table, exists_ok=False, **_):
+        """The ops tables a build reads and no run has written yet, as ``-- create_table``."""
+        self.queries.append(f"-- create_table {table.project}.{table.dataset_id}.{table.table_id} "
+                            f"{[f.name for f in table.schema]}")
+        self.made[f"{table.project}.{table.dataset_id}.{table.table_id}"] = [f.name for f in table.schema]
+        return table
+
     def update_table(self, table, fields, **_):
         """Column descriptions SQLMesh registers from the models' comments, as ``-- update_table``."""
         self.queries.append(f"-- update_table {table.project}.{table.dataset_id}.{table.table_id} {sorted(fields)}")
@@ -172,8 +179,14 @@ def test_a_failing_check_on_bigquery_names_the_model_and_stops_its_marts(bigquer
     message = str(failed.value)
     assert message.startswith("staging.stg_production__truck_loads: check accepted_values(column := material, "
                               "is_in := ('ore', 'low_grade', 'overburden', 'waste')) failed on 3 row(s)")
-    assert message.endswith("not built: marts.haulage_by_shift")
-    assert not any("`sqlmesh__marts`" in s and s.startswith("CREATE") for s in sent())  # the mart was not built
+    not_built = message.split("; not built: ")[1].split(", ")
+    assert "marts.haulage_by_shift" in not_built and not_built == sorted(not_built)
+    for mart in not_built:  # none of them was built; marts that do not read truck loads were
+        table = mart.replace("marts.", "marts__")
+        assert not any(f"`sqlmesh__marts`.`{table}__" in s and s.startswith("CREATE") for s in sent()), mart
+    assert any("`sqlmesh__marts`.`marts__rock_quality_by_blast__" in s and s.startswith("CREATE") for s in sent())
+    # the platform marts read ops.dead_letter, which only a stream's first dead letter makes: made empty
+    assert any(s.startswith("-- create_table minera-prod.ops.dead_letter ['pipeline', ") for s in sent())
 
 
 def test_the_state_lives_in_postgresql(bigquery_build):

@@ -181,6 +181,15 @@ def test_values_are_stored_the_way_sap_stores_them(erp):
     assert {"793F", "930E-4SE", "4100XPC", "PC8000-6"} <= models
 
 
+def test_a_breakdown_ends_after_it_starts(erp):
+    """QMIH: a malfunction's end (AUSBS, AUZTB) is never before its start (AUSVN, AUZTV); an end on the
+    start's day with an earlier time of day once made the equipment marts refuse the seeded mine."""
+    url, _ = erp
+    ended, backwards = rows(url, 'SELECT count(*), count(*) FILTER (WHERE "AUSBS" || "AUZTB" < "AUSVN" || "AUZTV") '
+                                 f'FROM {SCHEMA}."QMIH" WHERE "MSAUS" = \'X\' AND "AUSBS" <> \'00000000\'')[0]
+    assert ended > 50 and backwards == 0
+
+
 def test_two_clients_share_number_ranges_so_the_client_filter_matters(erp):
     url, _ = erp
     for table in TABLES:

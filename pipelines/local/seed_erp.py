@@ -625,7 +625,12 @@ class ClientSeed:
 
         breakdown = malfunction & (rng.random(n) < 0.5)
         ended = breakdown & (notif_order >= 0) & (created < self.end - 2)
-        ausbs = np.minimum(qmdat + rng.integers(0, 3, n), self.end - 1)
+        # a breakdown ends 0-3 days and a random part of a day after it started (never before it), by the
+        # end of the seeded period at the latest
+        start_s = qmdat * 86_400 + mzeit
+        end_s = start_s + rng.integers(0, 3, n) * 86_400 + rng.integers(0, 86_400, n)
+        end_s = np.maximum(np.minimum(end_s, self.end * 86_400 - 1), start_s)
+        ausbs, auztb = end_s // 86_400, end_s % 86_400
         self.put("QMEL", {
             "QMNUM": qmnum, "QMART": pc.if_else(pa.array(malfunction), "M2", "M1"), "QMTXT": qmtxt,
             "ERNAM": reporter, "ERDAT": dats(created), "ERZEIT": tims(created_s), "AEDAT": dats(changed, never),
@@ -639,7 +644,7 @@ class ClientSeed:
             "QMNUM": qmnum, "EQUNR": pick(self.eq_equnr, eq), "ILOAN": pick(self.eq_iloan, eq),
             "IWERK": pa.repeat(PLANT, n), "INGRP": pc.if_else(pa.array(fixed), "PM2", "PM1"),
             "MSAUS": flag(breakdown), "AUSVN": dats(qmdat, ~breakdown), "AUZTV": tims(mzeit, ~breakdown),
-            "AUSBS": dats(ausbs, ~ended), "AUZTB": tims(rng.integers(0, 86_400, n), ~ended),
+            "AUSBS": dats(ausbs, ~ended), "AUZTB": tims(auztb, ~ended),
         })
 
         # orders

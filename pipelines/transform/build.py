@@ -21,11 +21,14 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.errors import PipelineError
-from pipelines.transform.project import PROJECT_DIR, close_context, open_context
+from pipelines.schema import SCHEMAS_DIR
+from pipelines.transform.project import PROJECT_DIR, START, close_context, open_context
 from pipelines.warehouse import open_warehouse
+from pipelines.warehouse.base import OPS_DATASET
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +139,9 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     names = _ordered(ctx)
     chosen = _select(ctx, names, select)
     wanted = _with_upstream(ctx, chosen)
-    unloaded = _unloaded(ctx, wanted, open_warehouse(warehouse_url))
+    warehouse = open_warehouse(warehouse_url)
+    _ensure_ops_tables_read(ctx, wanted, warehouse)
+    unloaded = _unloaded(ctx, wanted, warehouse)
     report.unloaded = [n for n in names if n in unloaded and n in chosen]
     for name in report.unloaded:
         log.info("model %s skipped: it reads a raw table no loader has written here yet", _short(ctx, name))
@@ -156,11 +161,16 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     # 2. apply what changed, 3. refresh what is built from data
     runnable = [n for n in todo if n not in stopped]
     if runnable:
-        tables = [n for n in runnable if n not in unchanged and not _is_incremental(ctx, n)]
+        is_current = {n: current.get(n) == ctx.snapshots[n].snapshot_id for n in runnable}
+        # a table already built as it is now is rebuilt from its sources by a restatement; SQLMesh's
+        # restating plan ignores local changes, so new and changed models are applied by a plan first
+        restate = [n for n in runnable if is_current[n] and n not in unchanged and not _is_incremental(ctx, n)]
         try:
-            ctx.plan(select_models=runnable, restate_models=[n for n in tables if current.get(n)
-                                                             == ctx.snapshots[n].snapshot_id] or None,
-                     auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
+            if not all(is_current.values()) or not restate:
+                ctx.plan(select_models=runnable, auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
+            if restate:
+                ctx.plan(select_models=runnable, restate_models=restate,
+                         auto_apply=True, no_prompts=True, skip_tests=True, no_diff=True)
             incremental = [n for n in runnable if _is_incremental(ctx, n)]
             if incremental:
                 ctx.run(select_models=incremental, ignore_cron=True, no_auto_upstream=True)
@@ -171,13 +181,17 @@ def _build(ctx, console, warehouse_url: str, select: str | None, began: float) -
     report.failures += _failures_of(ctx, console.failed)
     stopped |= {n for n in todo if _short(ctx, n) in {_short(ctx, s) for s in console.skipped}}
     stopped |= _downstream(ctx, {_full(ctx, f.model) for f in report.failures}, todo)
-    report.stopped = [_short(ctx, n) for n in todo if n in stopped and _short(ctx, n) not in
-                      {f.model for f in report.failures}]
+    report.stopped = sorted(_short(ctx, n) for n in todo if n in stopped and _short(ctx, n) not in
+                            {f.model for f in report.failures})
     for name, seconds in console.evaluated.items():
         report.seconds[_short(ctx, name)] = report.seconds.get(_short(ctx, name), 0.0) + seconds
     failed = {f.model for f in report.failures}
     report.built = [_short(ctx, n) for n in runnable if n not in stopped and _short(ctx, n) not in failed
                     and _short(ctx, n) not in report.checked]
+    if console.warnings:  # a non-blocking check failed while a model was built: find which, with its rows
+        for name in runnable:
+            if _short(ctx, name) in report.built and _has_warning_checks(ctx, name):
+                report.warnings += _audit(ctx, name)[1]
     for warning in report.warnings:
         log.warning("check (warning only): %s", warning.describe())
     log.info("models: %d built, %d checked, %d skipped (source not loaded), %d failed a check, %d not built "
@@ -237,6 +251,17 @@ def _downstream(ctx, names: Iterable[str], within: list[str]) -> set[str]:
     return found & set(within)
 
 
+def _ensure_ops_tables_read(ctx, wanted: set[str], warehouse) -> None:
+    """Create the ``ops`` tables the models read that no run has written yet (``ops.dead_letter``
+    before the first dead letter): they are the platform's own, defined in ``schemas/ops/``, and
+    empty means none; only in a warehouse where the ``ops`` dataset exists."""
+    read = sorted({_short(ctx, s).split(".")[1] for n in wanted for s in ctx.models[n].depends_on
+                   if s not in ctx.models and _short(ctx, s).startswith(f"{OPS_DATASET}.")})
+    ours = tuple(t for t in read if (SCHEMAS_DIR / OPS_DATASET / f"{t}.json").exists())
+    if ours and warehouse.has_dataset(OPS_DATASET):
+        warehouse.ensure_ops(ours)
+
+
 def _unloaded(ctx, wanted: set[str], warehouse) -> set[str]:
     """Models that read a dataset that does not exist yet (a source no loader has written here), and
     their downstream models. A missing table in a dataset that exists is the model's error."""
@@ -260,6 +285,15 @@ def _in_prod(ctx) -> dict[str, object]:
     return {s.name: s.snapshot_id for s in environment.snapshots} if environment else {}
 
 
+def _has_warning_checks(ctx, name: str) -> bool:
+    """Whether a model has a non-blocking check (``blocking := false``)."""
+    for _, args in ctx.models[name].audits_with_args:
+        blocking = args.get("blocking")
+        if blocking is not None and blocking.sql().upper() == "FALSE":
+            return True
+    return False
+
+
 def _is_view(ctx, name: str) -> bool:
     return ctx.models[name].kind.is_view
 
@@ -272,7 +306,9 @@ def _audit(ctx, name: str) -> tuple[list[CheckFailure], list[CheckFailure], floa
     """Run every audit of one (unchanged, already built) model; (blocking failures, warnings, seconds)."""
     began = time.monotonic()
     snapshot = ctx.snapshots[name]
-    results = ctx.snapshot_evaluator.audit(snapshot=snapshot, snapshots=ctx.snapshots)
+    # an incremental model's checks look at the interval they are given: all of its history
+    results = ctx.snapshot_evaluator.audit(snapshot=snapshot, snapshots=ctx.snapshots, start=START,
+                                           end=datetime.now(timezone.utc))
     failures, warnings = [], []
     for result in results:
         if result.skipped or not result.count:

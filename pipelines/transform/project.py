@@ -29,7 +29,7 @@ STATE_PASSWORD_ENV = "MINERA_SQLMESH_STATE_PASSWORD"
 #: (MANDT, EQUNR) are kept as stored
 DIALECT = "bigquery,normalization_strategy=case_sensitive"
 #: the earliest interval an incremental model builds (the simulated mine starts in 2026)
-START = "2026-01-01"
+START = "2000-01-01"
 
 
 def load_checks(project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
