@@ -571,8 +571,8 @@ def recompute_request(watermark: str | None = "2026-11-23T00:00:00+00:00"):
 
 
 METRIC_COLUMNS = ("`sensor_id`, `zone`, `window_start`, `reading_count`, `max_ppv_mm_s`, `rms_ppv_mm_s`, "
-                  "`mean_frequency_hz`, `dominant_frequency_hz`, `min_battery_v`, `computed_at`, `dominant_at`, `source`, "
-                  "`pane_index`")
+                  "`mean_frequency_hz`, `dominant_frequency_hz`, `min_battery_v`, `computed_at`, `dominant_at`, "
+                  "`source`, `pane_index`")
 OPS = "`minera-prod`.`ops`"
 
 

@@ -24,7 +24,7 @@ MODEL (
 -- complaints: how strong it got, how often it went over the limit curve, and what the speed layer alerted.
 -- From serving.sensor_minute_metrics (the batch layer's rows for a day it has closed, the speed layer's
 -- before), so a day the batch layer recomputes replaces the speed layer's figures here too, and from
--- ops.alerts. Only zone-days with readings or alerts have a row.
+-- serving.alerts. Only zone-days with readings or alerts have a row.
 -- sensors_reporting: sensors with a reading; sensor_minutes: sensor-minutes with readings; readings.
 -- peak_ppv_mm_s: the highest max PPV of a sensor-minute; peak_sensor_id, peak_minute, peak_frequency_hz:
 --   that sensor-minute (ties: the earliest strongest reading, then the sensor id) and its dominant frequency.
@@ -34,9 +34,9 @@ MODEL (
 -- peak_pct_of_limit: the highest 100 * max PPV / limit of a sensor-minute (over 100: over the limit).
 -- minutes_over_limit: minutes in which at least one sensor of the zone was over its limit;
 --   sensor_minutes_over_limit: sensor-minutes over the limit.
--- Alerts: alerts of the sensor pipeline (ops.alerts, pipeline streaming.sensors) whose event_time falls in
---   the day, by the zone they name, each alert_id once (ops.alerts may hold an alert more than once: a
---   replay, a late pane, a retried insert): ppv_limit_curve_alerts, silent_sensor_alerts,
+-- Alerts: alerts of the sensor pipeline (serving.alerts, pipeline streaming.sensors) whose event_time falls
+--   in the day, by the zone they name, each alert_id once (serving.alerts keeps one row of each, although
+--   ops.alerts may hold it more than once: a replay, a late pane, a retried insert): ppv_limit_curve_alerts, silent_sensor_alerts,
 --   ppv_anomaly_alerts, and sensor_alerts of every rule (a rule added later counts there). They are what
 --   people were told at the time: a late pane's alert judged the pane's readings alone, so they can
 --   differ from the minutes over the limit, which judge every reading of the minute.
@@ -104,11 +104,11 @@ WITH minutes AS (
   SELECT
     zone,
     DATE(event_time) AS day,
-    COUNT(DISTINCT IF(rule = 'ppv_limit_curve', alert_id, NULL)) AS ppv_limit_curve_alerts,
-    COUNT(DISTINCT IF(rule = 'silent_sensor', alert_id, NULL)) AS silent_sensor_alerts,
-    COUNT(DISTINCT IF(rule = 'ppv_anomaly', alert_id, NULL)) AS ppv_anomaly_alerts,
-    COUNT(DISTINCT alert_id) AS sensor_alerts
-  FROM ops.alerts
+    COUNTIF(rule = 'ppv_limit_curve') AS ppv_limit_curve_alerts,
+    COUNTIF(rule = 'silent_sensor') AS silent_sensor_alerts,
+    COUNTIF(rule = 'ppv_anomaly') AS ppv_anomaly_alerts,
+    COUNT(*) AS sensor_alerts
+  FROM serving.alerts  -- each alert once, in its newest state
   WHERE pipeline = 'streaming.sensors' AND event_time BETWEEN @start_ts AND @end_ts
   GROUP BY zone, DATE(event_time)
 ), zone_days AS (
