@@ -287,7 +287,7 @@ def test_late_panes_of_the_streaming_windows_are_served_as_one_minute(layers, tm
     assert row["rms_ppv_mm_s"] == pytest.approx(math.sqrt(46 / 5), rel=8 * 5 * U)
 
 
-def simulated(path, start: datetime, minutes: int) -> list[tuple]:
+def simulated(start: datetime, minutes: int) -> list[tuple]:
     """Two sensors, a reading every 20 s from ``start``: (sensor, zone, time, ppv, frequency, battery)."""
     out = []
     for i in range(minutes * 3):
@@ -305,7 +305,7 @@ def test_a_replay_run_twice_then_closed_is_served_as_the_batch_layer_computes_it
     with the same counts and maxima as before (the same readings), DAY2 still from the speed layer."""
     lake = tmp_path / "lake"
     start = at(DAY1, 23, 55)
-    first = replay(tmp_path / "first.jsonl", simulated(tmp_path, start, 10))
+    first = replay(tmp_path / "first.jsonl", simulated(start, 10))
     speed_layer(first, lake, warehouse_url)
     speed_layer(first, lake, warehouse_url)
     extra = [("VIB-N1-001", "north-pit-1", at(DAY1, 23, 58, 10), 30.0, 44.0, 3.5),
