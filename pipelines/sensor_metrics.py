@@ -17,6 +17,12 @@ Per sensor (and zone) and event-time minute:
   the batch layer over the same lake files), but readings batched otherwise (a late pane, other
   replay batches, another engine) can differ in the last bits: every term is >= 0, so any order
   is within (n-1) units of 2^-53 of the exact sum, relatively, and two orders within twice that.
+
+Each row also says where it comes from, so that a reader can combine a minute's rows exactly
+(``serving.sensor_minute_metrics``): ``dominant_at`` (the dominant reading's event time, the first
+tie-break), ``source`` (the speed layer's lake file tag, :func:`~pipelines.streaming.transforms.lake_file_tag`,
+or ``'batch'``) and ``pane_index`` (the minute window's pane: a late pane's row holds only its late
+readings; a row written again for the same source and pane is a repeat).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from pipelines.streaming.transforms import MINUTE, event_windows
 
 #: The metric table's columns, for the speed table and the batch table alike: the one source.
 METRICS_SCHEMA_FILE = "speed/sensor_minute_metrics.json"
+#: ``source`` of the batch layer's rows (the speed layer's are its lake file tags)
+BATCH_SOURCE = "batch"
 MINUTE_US = MINUTE * 1_000_000
 #: the reading columns the metrics use (the lake files hold more)
 READING_COLUMNS = ["sensor_id", "zone", "event_time", "ppv_mm_s", "frequency_hz", "battery_v"]
@@ -116,13 +124,14 @@ _PARTIAL_ORDER = [("sensor_id", "ascending"), ("zone", "ascending"), ("max_ppv",
                   ("sum_ppv_sq", "ascending"), ("sum_frequency", "ascending"), ("min_battery", "ascending")]
 
 
-def minute_metrics(element) -> pa.Table:
-    """Per sensor and event-time minute: count, max and RMS PPV, mean and dominant frequency, min battery."""
+def minute_metrics(element, source: str, pane_index: int) -> pa.Table:
+    """Per sensor and event-time minute: count, max and RMS PPV, mean and dominant frequency, min
+    battery; and where the row comes from (``source``, ``pane_index``: see the module docstring)."""
     start, partials = element
     ordered = pa.concat_tables(list(partials)).sort_by(_PARTIAL_ORDER)
     grouped = ordered.group_by(["sensor_id", "zone"], use_threads=False).aggregate([
         ("count", "sum"), ("max_ppv", "max"), ("sum_ppv_sq", "sum"), ("sum_frequency", "sum"),
-        ("min_battery", "min"), ("dominant", "first")])
+        ("min_battery", "min"), ("dominant", "first"), ("dominant_at", "first")])
     count = pc.cast(grouped["count_sum"], pa.float64())
     now = datetime.now(timezone.utc)
     return pa.table({
@@ -137,7 +146,20 @@ def minute_metrics(element) -> pa.Table:
         "dominant_frequency_hz": grouped["dominant_first"],
         "min_battery_v": grouped["min_battery_min"],
         "computed_at": pa.array([now] * grouped.num_rows, pa.timestamp("us", tz="UTC")),
+        "dominant_at": pc.cast(grouped["dominant_at_first"], pa.timestamp("us", tz="UTC")),
+        "source": pa.array([source] * grouped.num_rows, pa.string()),
+        "pane_index": pa.array([pane_index] * grouped.num_rows, pa.int64()),
     })
+
+
+class MinuteMetricsFn(beam.DoFn):
+    """A minute's partials -> its metric rows, tagged with ``source`` and the window's pane index."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def process(self, element, pane=beam.DoFn.PaneInfoParam):
+        yield minute_metrics(element, self.source, pane.index if pane is not None else 0)
 
 
 class SensorMinuteMetrics(beam.PTransform):
@@ -146,19 +168,21 @@ class SensorMinuteMetrics(beam.PTransform):
     Readings become partial aggregates where they are (:class:`MinutePartialsFn`), the partials
     meet in their minute's window, and :func:`minute_metrics` adds them up. In ``streaming`` the
     windows fire at the watermark and again for readings up to ``allowed_lateness`` late (a late
-    pane's row holds only its late readings); in batch they fire once, with every reading.
+    pane's row holds only its late readings, with the pane's index); in batch they fire once, with
+    every reading. Every row carries ``source`` (the speed layer's lake file tag, or
+    :data:`BATCH_SOURCE`).
     """
 
-    def __init__(self, allowed_lateness: timedelta, streaming: bool):
+    def __init__(self, allowed_lateness: timedelta, streaming: bool, source: str):
         super().__init__()
-        self.allowed_lateness, self.streaming = allowed_lateness, streaming
+        self.allowed_lateness, self.streaming, self.source = allowed_lateness, streaming, source
 
     def expand(self, readings):
         return (readings
                 | "MinutePartials" >> beam.ParDo(MinutePartialsFn())
                 | "MinuteWindows" >> event_windows(MINUTE, self.allowed_lateness, self.streaming)
                 | "GroupMinute" >> beam.GroupByKey()
-                | "Metrics" >> beam.Map(minute_metrics))
+                | "Metrics" >> beam.ParDo(MinuteMetricsFn(self.source)))
 
 
 def minute_metrics_sql(readings: str) -> str:
@@ -166,6 +190,7 @@ def minute_metrics_sql(readings: str) -> str:
     ``read_parquet(...)``): the definition the Beam path is checked against, in SQL.
 
     ``computed_at`` is the query's time; the sums' last bits may differ (see the module docstring).
+    ``source`` and ``pane_index`` are the batch layer's (one pane of every reading).
     """
     return (
         "SELECT sensor_id, zone, date_trunc('minute', event_time) AS window_start,\n"
@@ -173,7 +198,9 @@ def minute_metrics_sql(readings: str) -> str:
         "  sqrt(sum(ppv_mm_s * ppv_mm_s) / count(*)) AS rms_ppv_mm_s,\n"
         "  sum(frequency_hz) / count(*) AS mean_frequency_hz,\n"
         "  arg_max(frequency_hz, (ppv_mm_s, -epoch_us(event_time), frequency_hz)) AS dominant_frequency_hz,\n"
-        "  min(battery_v) AS min_battery_v, now() AS computed_at\n"
+        "  min(battery_v) AS min_battery_v, now() AS computed_at,\n"
+        "  arg_max(event_time, (ppv_mm_s, -epoch_us(event_time), frequency_hz)) AS dominant_at,\n"
+        f"  '{BATCH_SOURCE}' AS source, 0 AS pane_index\n"
         f"FROM {readings}\n"
         "GROUP BY sensor_id, zone, date_trunc('minute', event_time)"
     )

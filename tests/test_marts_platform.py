@@ -88,8 +88,9 @@ def make_platform(pg_url: str, warehouse_url: str, folder: Path) -> None:
             create_table_sql("speed.sensor_minute_metrics", load_schema_file("speed/sensor_minute_metrics.json")),
             "INSERT INTO speed.sensor_minute_metrics VALUES "
             "('VIB-N3-017', 'north-pit-3', TIMESTAMP '2026-11-20 10:15:00', 600, 2.3, 1.1, 18.5, 18.0, 3.6, "
-            "now() - INTERVAL 40 HOUR), ('VIB-N3-018', 'north-pit-3', TIMESTAMP '2026-11-20 10:16:00', 600, 2.1, 1.0, "
-            "18.5, 18.0, 3.6, now() - INTERVAL 30 HOUR)")
+            "now() - INTERVAL 40 HOUR, TIMESTAMP '2026-11-20 10:15:07', 'run-t', 0), ('VIB-N3-018', 'north-pit-3', "
+            "TIMESTAMP '2026-11-20 10:16:00', 600, 2.1, 1.0, 18.5, 18.0, 3.6, now() - INTERVAL 30 HOUR, "
+            "TIMESTAMP '2026-11-20 10:16:41', 'run-t', 0)")
 
 
 @pytest.fixture
@@ -284,8 +285,9 @@ def test_a_bad_ops_row_stops_the_runs_mart_and_is_named(platform):
 
 def test_the_marts_wait_for_their_sources(warehouse_url):
     # nothing loaded yet: no ops, no streams; every mart that reads them is skipped, not failed (the
-    # issue marts wait for raw_mobile); the age buckets need nothing
-    assert apply_models(warehouse_url, select="marts") == ["marts.issue_age_buckets", "marts.mine_zones"]
+    # issue marts wait for raw_mobile); the age buckets, the mine's zones and the PPV limit curve need nothing
+    assert apply_models(warehouse_url, select="marts") == ["marts.issue_age_buckets", "marts.mine_zones",
+                                                           "marts.ppv_limit_curve"]
 
 
 def test_the_platform_models_render_for_duckdb_and_bigquery(rendering):

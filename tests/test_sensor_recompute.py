@@ -40,7 +40,7 @@ NEXT = DAY + timedelta(days=1)
 START = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)  # 70 minutes: 23:00 on DAY to 00:10 on NEXT
 U = 2.0 ** -53  # unit roundoff of a double
 KEY = ("sensor_id", "zone", "window_start")
-EXACT = ("reading_count", "max_ppv_mm_s", "dominant_frequency_hz", "min_battery_v")
+EXACT = ("reading_count", "max_ppv_mm_s", "dominant_frequency_hz", "min_battery_v", "dominant_at")
 SUMS = ("rms_ppv_mm_s", "mean_frequency_hz")
 
 
@@ -201,11 +201,15 @@ def test_a_minute_is_defined_by_its_readings_ties_included():
     assert by_key[(minute, "B")]["dominant"] == 12.0
     assert by_key[(minute + 60, "A")]["count"] == 1
 
-    (row_a, row_b) = sorted(minute_metrics((minute, [partials.filter(pc.equal(partials["minute"], minute))]))
+    (row_a, row_b) = sorted(minute_metrics((minute, [partials.filter(pc.equal(partials["minute"], minute))]),
+                                           "batch", 0)
                             .to_pylist(), key=lambda r: r["sensor_id"])
     assert row_a["reading_count"] == 3 and row_a["dominant_frequency_hz"] == 30.0
     assert row_a["rms_ppv_mm_s"] == math.sqrt(81.0 / 3) and row_a["mean_frequency_hz"] == 95.0 / 3
     assert row_b["reading_count"] == 2 and row_b["min_battery_v"] == 3.8
+    # the strongest reading's time (the serving view's tie-break between panes), and where the row comes from
+    assert (row_a["dominant_at"], row_b["dominant_at"]) == (T0 + timedelta(seconds=2), T0 + timedelta(seconds=7))
+    assert {(r["source"], r["pane_index"]) for r in (row_a, row_b)} == {("batch", 0)}
 
 
 def test_partials_split_across_batches_add_up_to_the_same_minute_in_any_order():
@@ -215,7 +219,7 @@ def test_partials_split_across_batches_add_up_to_the_same_minute_in_any_order():
     second = readings([("A", 2, 6.0, 30.0, 3.6), ("A", 3, 0.2, 10.0, 3.9)])
     minute = int(T0.timestamp())
     pieces = [stamped.value[1] for table in (first, second) for stamped in MinutePartialsFn().process(table)]
-    forward, backward = minute_metrics((minute, pieces)), minute_metrics((minute, pieces[::-1]))
+    forward, backward = minute_metrics((minute, pieces), "batch", 0), minute_metrics((minute, pieces[::-1]), "batch", 0)
     (row,) = forward.to_pylist()
     assert row["reading_count"] == 4 and row["max_ppv_mm_s"] == 6.0 and row["min_battery_v"] == 3.5
     assert row["dominant_frequency_hz"] == 30.0  # 6.0 at 2 s, in the second batch, is earlier than 6.0 at 9 s
@@ -567,7 +571,8 @@ def recompute_request(watermark: str | None = "2026-11-23T00:00:00+00:00"):
 
 
 METRIC_COLUMNS = ("`sensor_id`, `zone`, `window_start`, `reading_count`, `max_ppv_mm_s`, `rms_ppv_mm_s`, "
-                  "`mean_frequency_hz`, `dominant_frequency_hz`, `min_battery_v`, `computed_at`")
+                  "`mean_frequency_hz`, `dominant_frequency_hz`, `min_battery_v`, `computed_at`, `dominant_at`, "
+                  "`source`, `pane_index`")
 OPS = "`minera-prod`.`ops`"
 
 
@@ -636,7 +641,8 @@ def test_the_bigquery_batch_table_has_the_speed_columns_partitioned_and_clustere
     created = client.calls[2][1]
     assert [f["name"] for f in created["schema"]["fields"]] == [
         "sensor_id", "zone", "window_start", "reading_count", "max_ppv_mm_s", "rms_ppv_mm_s", "mean_frequency_hz",
-        "dominant_frequency_hz", "min_battery_v", "computed_at"]  # no _run_id, no _loaded_at
+        "dominant_frequency_hz", "min_battery_v", "computed_at", "dominant_at", "source",
+        "pane_index"]  # no _run_id, no _loaded_at
     assert created["timePartitioning"] == {"type": "DAY", "field": "window_start"}
     assert created["clustering"] == {"fields": ["sensor_id"]}
 

@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
 import pyarrow as pa
@@ -55,6 +55,8 @@ def metrics_table(sensors: list[str]) -> pa.Table:
         "max_ppv_mm_s": [2.5 + i for i in range(n)], "rms_ppv_mm_s": [1.25] * n,
         "mean_frequency_hz": [18.5] * n, "dominant_frequency_hz": [20.0] * n, "min_battery_v": [3.6] * n,
         "computed_at": pa.array([COMPUTED] * n, pa.timestamp("us", tz="UTC")),
+        "dominant_at": pa.array([T + timedelta(seconds=3.25)] * n, pa.timestamp("us", tz="UTC")),
+        "source": ["run-20261122T100000Z-a1b2c3"] * n, "pane_index": pa.array([1] * n, pa.int64()),
     })
 
 
@@ -228,7 +230,8 @@ def test_rows_reach_insert_all_exactly_once_with_bytes_as_base64_and_utc_times(f
     assert first == {"sensor_id": "VIB-1", "zone": "north-pit-3", "window_start": "2026-11-22T10:15:00.000000Z",
                      "reading_count": 60, "max_ppv_mm_s": 2.5, "rms_ppv_mm_s": 1.25, "mean_frequency_hz": 18.5,
                      "dominant_frequency_hz": 20.0, "min_battery_v": 3.6,
-                     "computed_at": "2026-11-22T10:17:01.250000Z"}
+                     "computed_at": "2026-11-22T10:17:01.250000Z", "dominant_at": "2026-11-22T10:15:03.250000Z",
+                     "source": "run-20261122T100000Z-a1b2c3", "pane_index": 1}  # a late pane of a subscription run
 
     ((_, letter),) = by_table["minera-prod.ops.dead_letter"]
     assert base64.b64decode(letter["payload"], validate=True) == BAD_PAYLOAD

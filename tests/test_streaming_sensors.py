@@ -240,13 +240,13 @@ def test_minute_metrics_merge_partials_from_many_batches():
             partials.setdefault(start, []).append(partial)
     minute = int(T0.timestamp())
     assert sorted(partials) == [minute, minute + 60]
-    (row,) = minute_metrics((minute, partials[minute])).to_pylist()
+    (row,) = minute_metrics((minute, partials[minute]), "replay-t", 0).to_pylist()
     assert row["reading_count"] == 3 and row["max_ppv_mm_s"] == 6.0
     assert math.isclose(row["rms_ppv_mm_s"], math.sqrt((4 + 36 + 16) / 3))
     assert math.isclose(row["mean_frequency_hz"], 20.0)
     assert row["dominant_frequency_hz"] == 30.0  # the frequency of the strongest reading
     assert row["min_battery_v"] == 3.4 and row["window_start"] == T0
-    (later,) = minute_metrics((minute + 60, partials[minute + 60])).to_pylist()
+    (later,) = minute_metrics((minute + 60, partials[minute + 60]), "replay-t", 0).to_pylist()
     assert later["reading_count"] == 1 and later["dominant_frequency_hz"] == 50.0
 
 

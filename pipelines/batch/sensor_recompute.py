@@ -49,7 +49,7 @@ from pipelines.options import (
     warehouse_url,
 )
 from pipelines.schema import arrow_schema, load_schema_file
-from pipelines.sensor_metrics import METRICS_SCHEMA_FILE, READING_COLUMNS, SensorMinuteMetrics
+from pipelines.sensor_metrics import BATCH_SOURCE, METRICS_SCHEMA_FILE, READING_COLUMNS, SensorMinuteMetrics
 from pipelines.sources.base import Window
 from pipelines.streaming.sinks import TABLE_LAYOUT
 from pipelines.warehouse import Warehouse, open_warehouse
@@ -266,7 +266,7 @@ def build(pipeline: beam.Pipeline, files: list[LakeFile], prefix: str, compressi
                 | "Spread" >> beam.Reshuffle()
                 | "ReadReadings" >> beam.ParDo(ReadReadingsFn(run_id)))
     _ = (readings
-         | "MinuteMetrics" >> SensorMinuteMetrics(timedelta(0), streaming=False)
+         | "MinuteMetrics" >> SensorMinuteMetrics(timedelta(0), streaming=False, source=BATCH_SOURCE)
          | "OneWindow" >> beam.WindowInto(window.GlobalWindows())
          | "AllMinutes" >> beam.combiners.ToList()
          | "StageMetrics" >> beam.ParDo(StageMetricsFn(prefix, compression)))

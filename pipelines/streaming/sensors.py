@@ -83,12 +83,13 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str,
              | "HourlyWindows" >> event_windows(HOUR, lateness, streaming)
              | "GroupHour" >> beam.GroupByKey())
     run_id = run_id_option(options) or new_run_id(datetime.now(timezone.utc))
+    tag = lake_file_tag(source.replay, run_id)  # names the lake files and tags the metric rows alike
     _ = hours | "WriteLake" >> beam.ParDo(WriteHourlyParquetFn(lake, "sensor_readings", ["sensor_id", "event_time"],
-                                                               lake_file_tag(source.replay, run_id)))
+                                                               tag))
     silent = (hours
               | "SilentSensors" >> beam.ParDo(SilentSensorsFn(timedelta(minutes=opts.silent_after_minutes), PIPELINE)))
 
-    metrics = readings | "MinuteMetrics" >> SensorMinuteMetrics(lateness, streaming)
+    metrics = readings | "MinuteMetrics" >> SensorMinuteMetrics(lateness, streaming, tag)
     _ = metrics | "WriteMetrics" >> WriteToWarehouse(warehouse, "speed.sensor_minute_metrics", METRICS_SCHEMA_FILE)
     curve = load_curve(opts.ppv_limit_curve)
     ppv = metrics | "PpvLimitAlerts" >> beam.Map(ppv_limit_alerts, curve, PIPELINE)

@@ -362,7 +362,8 @@ class WriteHourlyParquetFn(beam.DoFn):
 
 
 def lake_file_tag(replay: str | None, run_id: str) -> str:
-    """How a pipeline's lake files are named, so that writing a pane again replaces its file.
+    """How a pipeline's lake files are named, so that writing a pane again replaces its file; its
+    minute metric rows carry the same tag (``source``), so a reader drops a row written again.
 
     A replay file is named by its path: rerunning it (after a failure, or after removing a bad
     line) rewrites the same hours under the same names. A subscription is named by the run (the
