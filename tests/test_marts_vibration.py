@@ -30,15 +30,6 @@ BEFORE = DAY - timedelta(days=1)
 MARTS = ("marts.vibration_by_zone_day", "marts.sensor_health_by_day")
 
 
-@pytest.fixture(autouse=True)
-def no_forks(monkeypatch):
-    """SQLMesh loads a project's models in forked processes; a fork taken while the threads of a Beam
-    run before it (the speed or batch layer, in this process) hold a lock can hang for ever (seen
-    here: the build waiting on its forked loaders). Loading in this process instead is what SQLMesh
-    does with MAX_FORK_WORKERS=1."""
-    monkeypatch.setattr("sqlmesh.core.constants.MAX_FORK_WORKERS", 1)
-
-
 def at(day: date, clock: str) -> datetime:
     """``day`` at ``HH:MM:SS`` (UTC)."""
     return datetime.combine(day, time.fromisoformat(clock), UTC)

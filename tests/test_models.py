@@ -89,3 +89,22 @@ def test_a_broken_model_names_its_file(tmp_path, warehouse_url):
         apply_models(warehouse_url, sql_dir=tmp_path / "sql")
     with pytest.raises(PipelineError, match="matches no model"):
         apply_models(warehouse_url, select="nope", sql_dir=tmp_path / "sql")
+
+
+def test_the_project_loads_without_forking(warehouse_url, monkeypatch):
+    """SQLMesh forks to load models (one process per core by default); a fork taken while a Beam run's
+    threads in the same process hold a lock can hang for ever, so the project loads in this process."""
+    import os
+
+    from pipelines.transform.project import close_context, open_context
+
+    def refuse_to_fork():
+        raise AssertionError("SQLMesh forked to load the models")
+
+    monkeypatch.setattr("sqlmesh.core.constants.MAX_FORK_WORKERS", 2)  # its default on this 2-core machine
+    monkeypatch.setattr(os, "fork", refuse_to_fork)
+    ctx = open_context(warehouse_url)
+    try:
+        assert "marts.tonnes_by_shift" in {m.split(".", 1)[1].replace('"', "") for m in ctx.models}
+    finally:
+        close_context(ctx)

@@ -22,7 +22,7 @@ import sqlglot
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.transforms.window import TimestampedValue
-from test_marts_vibration import batch_layer, no_forks, replay, rows, speed_layer  # noqa: F401 (a fixture)
+from test_marts_vibration import batch_layer, replay, rows, speed_layer
 
 from pipelines.models import apply_models
 from pipelines.schema import load_schema_file

@@ -113,8 +113,12 @@ def open_context(warehouse_url: str, project_dir: Path = PROJECT_DIR, console=No
     """A SQLMesh ``Context`` on the project for this warehouse. ``console``: where SQLMesh reports
     (SQLMesh keeps one console per process; a context takes the one set when it is made)."""
     from sqlmesh import Context
+    from sqlmesh.core import constants
     from sqlmesh.core.console import NoopConsole, set_console
 
+    # SQLMesh loads the models in forked processes; a fork taken while threads of a Beam run in this
+    # process (the demo, the DAG's tasks, tests) hold a lock can hang for ever: load them here instead
+    constants.MAX_FORK_WORKERS = 1
     set_console(console or NoopConsole())
     return Context(paths=str(project_dir), config=sqlmesh_config(warehouse_url, project_dir))
 
