@@ -138,6 +138,14 @@ def run(argv: list[str] | None = None) -> None:
 
 #: what the demo shows of the serving layer and the marts: (title, DuckDB query), a few rows each
 SAMPLES: tuple[tuple[str, str], ...] = (
+    ("serving.sensor_minute_metrics: each UTC day from the batch layer (closed) or the speed layer",
+     "SELECT CAST(timezone('UTC', window_start) AS DATE) AS day, CAST(timezone('UTC', window_start) AS DATE) IN "
+     "(SELECT day FROM ops.batch_days) AS closed, count(*) AS sensor_minutes, sum(reading_count) AS readings, "
+     "round(max(max_ppv_mm_s), 2) AS peak_ppv_mm_s FROM serving.sensor_minute_metrics GROUP BY ALL ORDER BY 1"),
+    ("marts.vibration_by_zone_day: per zone and day",
+     "SELECT zone, day, sensors_reporting AS sensors, round(peak_ppv_mm_s, 2) AS peak_ppv_mm_s, minutes_over_limit, "
+     "ppv_limit_curve_alerts, silent_sensor_alerts, day_closed FROM marts.vibration_by_zone_day "
+     "ORDER BY day DESC, zone LIMIT 6"),
     ("serving.alerts: each alert once, by rule",
      "SELECT rule, count(*) AS alerts, sum(raised_count) AS raised FROM serving.alerts GROUP BY ALL ORDER BY 1"),
     ("marts.tonnes_by_shift: the last shift, by pit and material",
