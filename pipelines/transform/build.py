@@ -369,16 +369,18 @@ def _examples(ctx, query, model: str | None = None) -> tuple[str, ...]:
     grains = ctx.models[model].grains if model and model in ctx.models else []
     key = (grains[0].expressions if isinstance(grains[0], exp.Tuple) else [grains[0]]) if grains else []
     grain = [exp.column(column.name, quoted=True) for column in key]
-    frame = None
+    rows = None
     for order in ([grain, []] if grain else [[]]):
         limited = exp.select("*").from_(query.subquery("offending"))
         limited = limited.order_by(*order).limit(EXAMPLES) if order else limited.limit(EXAMPLES)
         try:
-            frame = ctx.engine_adapter.fetchdf(limited)
-            break
+            rows = ctx.engine_adapter.fetchdf(limited).head(EXAMPLES).to_dict("records")
         except Exception:  # noqa: BLE001 - the failure itself is reported; the examples are a courtesy
             log.debug("could not fetch examples of a failed check%s", " by its key" if order else "", exc_info=True)
-    if frame is None:
+            continue
+        if not order:  # rows without the key: the same few each time only if they are all the rows
+            rows.sort(key=lambda row: [str(v) for v in row.values()])
+        break
+    if rows is None:
         return ()
-    rows = sorted(frame.head(EXAMPLES).to_dict("records"), key=lambda row: [str(v) for v in row.values()])
     return tuple(", ".join(f"{k}={v}" for k, v in list(row.items())[:4]) for row in rows)

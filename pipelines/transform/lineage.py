@@ -134,7 +134,12 @@ def run_lineage(argv: list[str]) -> object:
     model, column = args.column.rsplit(".", 1)
     if model not in {_short(n) for n in ctx.models}:
         raise ConfigError(f"{model} is not a model of {PROJECT_DIR}")
-    chain = column_sources(ctx, model, column)
+    from sqlglot.errors import SqlglotError
+
+    try:
+        chain = column_sources(ctx, model, column)
+    except SqlglotError as exc:  # e.g. no such column
+        raise ConfigError(f"{args.column}: cannot trace it: {exc}") from exc
     if not chain:
         raise ConfigError(f"{args.column}: no such column, or it is computed from no column (a constant)")
     print(args.column)

@@ -84,9 +84,20 @@ def sqlmesh_config(warehouse_url: str, project_dir: Path = PROJECT_DIR, cache_di
         default_gateway=name,
         model_defaults=ModelDefaultsConfig(dialect=DIALECT, start=START),
         variables=freshness_variables(load_checks(project_dir)),
-        cache_dir=str(cache),
+        cache_dir=str(cache / cache_key()),
         disable_anonymized_analytics=True,  # no calls home: this machine, and Composer's workers, stay offline
     )
+
+
+def cache_key() -> str:
+    """The cache's subfolder: SQLMesh keys its model cache by the models' files, not by the dialect's
+    settings, so a cache written under other settings (or another SQLMesh) would give stale columns
+    (SAP's MANDT lower-cased, and the lineage of every model reading it broken)."""
+    import hashlib
+
+    import sqlmesh
+
+    return f"{sqlmesh.__version__}-{hashlib.sha256(f'{DIALECT}|{START}'.encode()).hexdigest()[:12]}"
 
 
 def state_connection(url: str | None):
