@@ -28,6 +28,9 @@ STATE_PASSWORD_ENV = "MINERA_SQLMESH_STATE_PASSWORD"
 #: BigQuery SQL, identifiers as written: SQLMesh would otherwise lower-case them, and SAP's columns
 #: (MANDT, EQUNR) are kept as stored
 DIALECT = "bigquery,normalization_strategy=case_sensitive"
+#: SQLMesh's parse of the models, shared by every local warehouse (the project may be read-only package
+#: data); entries are written atomically and keyed by file, so builds side by side can share it
+LOCAL_CACHE = Path.home() / ".cache" / "minera-sqlmesh"
 #: the earliest interval an incremental model builds (the simulated mine starts in 2026)
 START = "2000-01-01"
 
@@ -65,7 +68,7 @@ def sqlmesh_config(warehouse_url: str, project_dir: Path = PROJECT_DIR, cache_di
         gateway = GatewayConfig(connection=DuckDBConnectionConfig(
             database=path, connector_config={"TimeZone": "UTC"}))
         name = "local"
-        cache = cache_dir or Path(path).parent / ".sqlmesh-cache"
+        cache = cache_dir or LOCAL_CACHE
     elif scheme == "bigquery":
         from sqlmesh.core.config import BigQueryConnectionConfig
 

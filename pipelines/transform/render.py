@@ -22,7 +22,7 @@ def offline_context(project: str, project_dir: Path = PROJECT_DIR):
 
     import pipelines.transform  # noqa: F401 - SQLMesh's usage events off before it loads
 
-    config = sqlmesh_config("duckdb://:memory:", project_dir, cache_dir=Path.home() / ".cache" / "minera-sqlmesh")
+    config = sqlmesh_config("duckdb://:memory:", project_dir)
     config.gateways = {"render": GatewayConfig(connection=DuckDBConnectionConfig(catalogs={project: ":memory:"}))}
     config.default_gateway = "render"
     set_console(NoopConsole())
