@@ -43,6 +43,7 @@ setuptools.setup(
         "dev": [
             "pgserver>=0.1.4,<0.2",
             "pytest>=8,<10",
+            "pytest-xdist>=3.6,<4",
             "ruff>=0.6,<1",
             "dlt[duckdb,sql_database]>=1.31,<2",
             "sqlalchemy>=2,<3",
