@@ -108,3 +108,6 @@ def test_the_project_loads_without_forking(warehouse_url, monkeypatch):
         assert "marts.tonnes_by_shift" in {m.split(".", 1)[1].replace('"', "") for m in ctx.models}
     finally:
         close_context(ctx)
+    monkeypatch.setattr("sqlmesh.core.constants.MAX_FORK_WORKERS", 2)
+    rendering = offline_context("minera-prod")  # the context that renders and traces lineage, too
+    assert rendering.get_model("marts.tonnes_by_shift") is not None

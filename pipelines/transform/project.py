@@ -126,6 +126,11 @@ def state_connection(url: str | None):
 def open_context(warehouse_url: str, project_dir: Path = PROJECT_DIR, console=None):
     """A SQLMesh ``Context`` on the project for this warehouse. ``console``: where SQLMesh reports
     (SQLMesh keeps one console per process; a context takes the one set when it is made)."""
+    return context_for(sqlmesh_config(warehouse_url, project_dir), project_dir, console)
+
+
+def context_for(config, project_dir: Path = PROJECT_DIR, console=None):
+    """A SQLMesh ``Context`` on the project with ``config``: every context of ours is made here."""
     from sqlmesh import Context
     from sqlmesh.core import constants
     from sqlmesh.core.console import NoopConsole, set_console
@@ -134,7 +139,7 @@ def open_context(warehouse_url: str, project_dir: Path = PROJECT_DIR, console=No
     # process (the demo, the DAG's tasks, tests) hold a lock can hang for ever: load them here instead
     constants.MAX_FORK_WORKERS = 1
     set_console(console or NoopConsole())
-    return Context(paths=str(project_dir), config=sqlmesh_config(warehouse_url, project_dir))
+    return Context(paths=str(project_dir), config=config)
 
 
 def close_context(ctx) -> None:

@@ -11,22 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipelines.transform.project import PROJECT_DIR, open_context, sqlmesh_config
+from pipelines.transform.project import PROJECT_DIR, context_for, open_context, sqlmesh_config
 
 
 def offline_context(project: str, project_dir: Path = PROJECT_DIR):
     """A SQLMesh context that renders the models for BigQuery project ``project``, offline."""
-    from sqlmesh import Context
     from sqlmesh.core.config import DuckDBConnectionConfig, GatewayConfig
-    from sqlmesh.core.console import NoopConsole, set_console
 
     import pipelines.transform  # noqa: F401 - SQLMesh's usage events off before it loads
 
     config = sqlmesh_config("duckdb://:memory:", project_dir)
     config.gateways = {"render": GatewayConfig(connection=DuckDBConnectionConfig(catalogs={project: ":memory:"}))}
     config.default_gateway = "render"
-    set_console(NoopConsole())
-    return Context(paths=str(project_dir), config=config)
+    return context_for(config, project_dir)
 
 
 def model_sql(model: str, dialect: str, project: str = "minera-prod", project_dir: Path = PROJECT_DIR) -> str:
