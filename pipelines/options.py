@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from apache_beam.options.pipeline_options import (
     PipelineOptions,
     SetupOptions,
     StandardOptions,
+    WorkerOptions,
 )
 
 from pipelines.errors import ConfigError
@@ -18,6 +20,26 @@ from pipelines.errors import ConfigError
 SETUP_PY = Path(__file__).resolve().parent.parent / "setup.py"
 #: The local stand-in for Dataflow: Beam's FnApiRunner with worker threads (see ``beam_runs.LocalRunner``).
 LOCAL_RUNNER = "pipelines.beam_runs.LocalRunner"
+
+
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def flag(text: str) -> bool:
+    """The value of an on/off option given as ``--name=value`` (true/false, yes/no, 1/0).
+
+    A Dataflow flex template passes every parameter as ``--name=value``, which argparse's
+    ``store_true`` refuses ("ignored explicit argument"): on/off options are declared with
+    :data:`FLAG`, so ``--full_refresh``, ``--full_refresh=true`` and ``--full_refresh=false`` all work.
+    """
+    value = text.strip().lower()
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+#: ``add_argument`` keywords of an on/off option (see :func:`flag`); off unless given
+FLAG = {"type": flag, "nargs": "?", "const": True, "default": False}
 
 
 class WarehouseOptions(PipelineOptions):
@@ -95,10 +117,10 @@ class BatchLoadOptions(PipelineOptions):
         parser.add_argument("--tables", help="comma-separated schema.table list (default: the catalogue)")
         parser.add_argument("--start", help="window start (inclusive), ISO 8601; default: the watermark")
         parser.add_argument("--end", help="window end (exclusive), ISO 8601; default: snapshot time - lag")
-        parser.add_argument("--detect_deletes", action="store_true", default=False,
+        parser.add_argument("--detect_deletes", **FLAG,
                             help="also read every primary key (key columns only) and record the keys the "
                             "source no longer has in <raw table>__deleted, for staging to drop")
-        parser.add_argument("--full_refresh", action="store_true", default=False,
+        parser.add_argument("--full_refresh", **FLAG,
                             help="reload every row; replaces the raw table's rows")
         parser.add_argument("--lag_seconds", type=int, default=None,
                             help="how far behind the snapshot clock a window ends, for late commits "
@@ -139,7 +161,10 @@ def apply_runner_defaults(options: PipelineOptions, argv: list[str]) -> None:
             direct.direct_running_mode = "multi_threading"
     if standard.runner == "DataflowRunner":
         setup = options.view_as(SetupOptions)
-        if not setup.setup_file and not setup.requirements_file and SETUP_PY.exists():
+        # a worker image (--sdk_container_image, e.g. the flex templates' image) has this package
+        # installed already: staging setup.py would only make every worker reinstall it at start
+        worker_image = options.view_as(WorkerOptions).sdk_container_image
+        if not setup.setup_file and not setup.requirements_file and not worker_image and SETUP_PY.exists():
             setup.setup_file = str(SETUP_PY)
 
 
@@ -149,7 +174,7 @@ def is_local_runner(options: PipelineOptions) -> bool:
 
 def check_dataflow(options: PipelineOptions, given: dict[str, str | None] | None = None,
                    gcs_paths: dict[str, str | None] | None = None, inputs: dict[str, str | None] | None = None,
-                   local_only: dict[str, str | None] | None = None) -> None:
+                   local_only: dict[str, str | None] | None = None, exits_on_submit: bool = False) -> None:
     """On ``--runner DataflowRunner``, refuse before anything runs what would point the job at this
     machine, naming every problem at once: Dataflow's ``--project``, ``--region`` and a ``gs://``
     ``--temp_location``, a ``bigquery://`` ``--warehouse`` (never the local DuckDB), and the entry
@@ -157,7 +182,10 @@ def check_dataflow(options: PipelineOptions, given: dict[str, str | None] | None
     (``--staging_location``, which BigQuery loads from; ``--lake_location``), ``inputs`` ``gs://`` or
     ``s3://`` (``--input``), ``local_only`` must not be set (``--replay``). Without them a run would
     fall back to the laptop's stack (its database, folders, DuckDB file), which Dataflow's workers
-    cannot reach. Other runners: nothing to check."""
+    cannot reach. ``--template_location`` (what a flex-template launch sets: the job is written to a
+    file and submitted once this process has exited) is refused unless the entry point
+    ``exits_on_submit``: a batch load commits in this process after its job has finished, so under
+    a template it would commit before its job had even started. Other runners: nothing to check."""
     if options.view_as(StandardOptions).runner != "DataflowRunner":
         return
     gcp = options.view_as(GoogleCloudOptions)
@@ -177,6 +205,9 @@ def check_dataflow(options: PipelineOptions, given: dict[str, str | None] | None
     for name, value in (local_only or {}).items():
         if value:
             wrong.append(f"no {name} (a local file; Dataflow reads the cloud)")
+    if gcp.template_location and not exits_on_submit:
+        wrong.append("no --template_location (a flex-template launch): this pipeline commits its load after "
+                     "its Dataflow job has finished, in the launching process, which a template launch ends first")
     if missing or wrong:
         raise ConfigError("a Dataflow run needs " + "; ".join(
             ([", ".join(missing)] if missing else []) + wrong) + ": it never falls back to this machine's stack")

@@ -58,10 +58,14 @@ def run_streaming(argv: list[str] | None, build: Callable[[beam.Pipeline, Pipeli
         raise ConfigError(f"--replay {source.replay}: no such file")
     apply_runner_defaults(options, argv)
     check_dataflow(options, gcs_paths={f"--{name}": options.get_all_options().get(name) for name in gcs_paths},
-                   local_only={"--replay": source.replay})
+                   local_only={"--replay": source.replay}, exits_on_submit=True)
+    standard = options.view_as(StandardOptions)
+    if source.input_subscription:
+        # a subscription never ends: the job is a streaming one, and the windows are built for it.
+        # Also what a flex-template launch relies on: it cannot pass Beam's --streaming flag.
+        standard.streaming = True
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options, warehouse_url(options))
-    standard = options.view_as(StandardOptions)
     try:
         with beam_stderr_to_debug_log():
             result = pipeline.run()
