@@ -1,8 +1,13 @@
-"""Dataflow flex templates: one spec per pipeline, generated from the pipelines' own options.
+"""How each pipeline is launched on Google Cloud, with its parameters generated from its own options.
+
+Streaming pipelines run from Dataflow flex templates (a spec per pipeline). Batch pipelines hold a
+source snapshot open through their job and commit after it, which a flex-template launcher cannot
+do (it exits before the job starts): their launcher runs as a Cloud Run job of the same image,
+with the same parameters as arguments (terraform/modules/batch-launchers).
 
     python -m pipelines.templates specs --image REGION-docker.pkg.dev/P/REPO/pipelines --tag T --out DIR
     python -m pipelines.templates launchers --out /template/launch     # in the image (Dockerfile)
-    python -m pipelines.templates list                                 # the pipelines, one a line
+    python -m pipelines.templates list                                 # the flex templates, one a line
     python -m pipelines.templates docs                                 # docs/templates.md's tables
 
 A template's parameters are its pipeline's options: the argparse definitions of the option classes
@@ -89,6 +94,9 @@ class Pipeline:
     required: tuple[str, ...]
     left_out: dict[str, str] = field(default_factory=dict)
     streaming: bool = False
+    #: how it runs on Google Cloud: FLEX_TEMPLATE, or CLOUD_RUN_JOB for a pipeline that commits
+    #: after its job (a flex-template launcher exits before the job starts; docs/templates.md)
+    launched_by: str = "cloud_run_job"
     #: per-pipeline overrides of :data:`PARAMS` (e.g. a lake read here, written there)
     params: dict[str, Param] = field(default_factory=dict)
 
@@ -96,10 +104,13 @@ class Pipeline:
 COMMON = ("pipelines.options:WarehouseOptions", "pipelines.options:RunOptions")
 BATCH_LOAD = "pipelines.options:BatchLoadOptions"
 STREAMING = ("pipelines.options:MessageInputOptions",)
+FLEX_TEMPLATE, CLOUD_RUN_JOB = "flex_template", "cloud_run_job"
 LOCAL_FILE = "a file on the launching machine: a template launch has none"
 NOT_READ_BY_FILE_LOADS = "a database load's option: the file load does not read it"
 
-#: the catalogue: one entry per template (gs://<templates bucket>/templates/<name>.json)
+#: the catalogue: one entry per pipeline. Streaming ones are flex templates
+#: (gs://<templates bucket>/templates/<tag>/<name>.json); batch ones, which commit after their job,
+#: run their launcher as a Cloud Run job of the same image (terraform/modules/batch-launchers).
 PIPELINES: dict[str, Pipeline] = {
     "erp": Pipeline(
         "pipelines.batch.erp", "Minera: SAP ERP to raw_erp",
@@ -133,15 +144,27 @@ PIPELINES: dict[str, Pipeline] = {
         "ops.alerts and ops.dead_letter.",
         (*COMMON, *STREAMING, "pipelines.options:LakeOptions", "pipelines.streaming.sensors:SensorOptions"),
         ("input_subscription", "lake_location", "warehouse"),
-        left_out={"replay": LOCAL_FILE, "ppv_limit_curve": LOCAL_FILE}, streaming=True,
+        left_out={"replay": LOCAL_FILE, "ppv_limit_curve": LOCAL_FILE}, streaming=True, launched_by=FLEX_TEMPLATE,
         params={"lake_location": Param(param_type="GCS_WRITE_FOLDER")}),
     "machine_issues": Pipeline(
         "pipelines.streaming.machine_issues", "Minera: machinery issues (streaming)",
         "Reads machinery issue events from Pub/Sub into raw_mobile.machine_issue_events; critical issues "
         "raise ops.alerts.",
         (*COMMON, *STREAMING, "pipelines.streaming.machine_issues:MachineIssueOptions"),
-        ("input_subscription", "warehouse"), left_out={"replay": LOCAL_FILE}, streaming=True),
+        ("input_subscription", "warehouse"), left_out={"replay": LOCAL_FILE}, streaming=True,
+        launched_by=FLEX_TEMPLATE),
 }
+
+
+def flex_templates() -> list[str]:
+    """The pipelines that run from a flex template (the streaming ones), in catalogue order."""
+    return [name for name, entry in PIPELINES.items() if entry.launched_by == FLEX_TEMPLATE]
+
+
+def spec_path(templates_bucket: str, tag: str, pipeline: str) -> str:
+    """Where Cloud Build writes a template's spec: one folder per image tag, so a rollback is the
+    earlier tag (Terraform's ``pipelines_image_tag``), never an overwritten file."""
+    return f"gs://{templates_bucket}/templates/{tag}/{pipeline}.json"
 
 
 def option_actions(pipeline: str) -> list[argparse.Action]:
@@ -236,10 +259,10 @@ def launch_file(pipeline: str) -> str:
 
 
 def write_launchers(out: Path) -> list[Path]:
-    """One launch file per pipeline, ``<out>/<pipeline>.py`` (the Dockerfile writes them to :data:`LAUNCH_DIR`)."""
+    """One launch file per flex template, ``<out>/<pipeline>.py`` (the Dockerfile writes them to :data:`LAUNCH_DIR`)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for pipeline in PIPELINES:
+    for pipeline in flex_templates():
         path = out / f"{pipeline}.py"
         path.write_text(launch_file(pipeline))
         written.append(path)
@@ -247,10 +270,10 @@ def write_launchers(out: Path) -> list[Path]:
 
 
 def write_specs(out: Path, image: str, tag: str) -> list[Path]:
-    """``<out>/<pipeline>.json`` for every pipeline (Cloud Build copies them to the templates bucket)."""
+    """``<out>/<pipeline>.json`` for every flex template (Cloud Build copies them to :func:`spec_path`)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for pipeline in PIPELINES:
+    for pipeline in flex_templates():
         path = out / f"{pipeline}.json"
         path.write_text(json.dumps(spec(pipeline, image, tag), indent=2) + "\n")
         written.append(path)
@@ -264,7 +287,8 @@ def docs_tables() -> str:
 
     parts = []
     for pipeline, entry in PIPELINES.items():
-        parts.append(f"### {pipeline}\n\n`python -m {entry.module}`{' (streaming)' if entry.streaming else ''}: "
+        how = "streaming, flex template" if entry.launched_by == FLEX_TEMPLATE else "batch, Cloud Run job"
+        parts.append(f"### {pipeline}\n\n`python -m {entry.module}` ({how}): "
                      f"{entry.description}\n\n| parameter | required | what |\n|---|---|---|")
         for p in metadata(pipeline)["parameters"]:
             parts.append(f"| `{p['name']}` | {'' if p['isOptional'] else 'yes'} | {cell(p['helpText'])} |")
@@ -284,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     specs.add_argument("--out", required=True, type=Path)
     launchers = commands.add_parser("launchers", help="write the image's <pipeline>.py launch files")
     launchers.add_argument("--out", type=Path, default=Path(LAUNCH_DIR))
-    commands.add_parser("list", help="the pipelines, one a line")
+    commands.add_parser("list", help="the flex templates (streaming pipelines), one a line")
     commands.add_parser("docs", help="the parameter tables of docs/templates.md")
     args = parser.parse_args(argv)
     if args.command == "specs":
@@ -292,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "launchers":
         paths = write_launchers(args.out)
     else:
-        print("\n".join(PIPELINES) if args.command == "list" else docs_tables())
+        print("\n".join(flex_templates()) if args.command == "list" else docs_tables())
         return 0
     for path in paths:
         print(path)

@@ -140,10 +140,15 @@ def declared(classes: set[type]) -> set[str]:
     return {a.dest for a in parser._actions if a.option_strings and a.dest != "help"}
 
 
-def test_every_pipeline_of_the_contract_has_a_spec(tmp_path):
+def test_every_streaming_pipeline_has_a_spec_and_every_batch_one_a_launcher_job(tmp_path):
     assert set(templates.PIPELINES) == CONTRACT
+    streaming = {name for name, entry in templates.PIPELINES.items() if entry.streaming}
+    assert streaming == {"sensors", "machine_issues"}
+    assert set(templates.flex_templates()) == streaming  # batch ones commit after their job: not templates
+    assert {e.launched_by for n, e in templates.PIPELINES.items() if n not in streaming} == {templates.CLOUD_RUN_JOB}
     written = templates.write_specs(tmp_path, IMAGE, TAG)
-    assert sorted(p.name for p in written) == sorted(f"{name}.json" for name in CONTRACT)
+    assert sorted(p.name for p in written) == sorted(f"{name}.json" for name in streaming)
+    assert templates.spec_path("b", TAG, "sensors") == f"gs://b/templates/{TAG}/sensors.json"
     for name, entry in templates.PIPELINES.items():
         assert importlib.util.find_spec(entry.module), entry.module
         assert entry.module.rsplit(".", 1)[-1] == name  # the spec's name is the module's (contract)
@@ -315,7 +320,7 @@ def test_the_dockerfile_sets_the_launcher_variables_to_files_the_image_has(tmp_p
     assert env["FLEX_TEMPLATE_PYTHON_PY_FILE"] == f"{templates.LAUNCH_DIR}/${{PIPELINE}}.py"
     assert f"RUN python -m pipelines.templates launchers --out {templates.LAUNCH_DIR}" in text
     written = templates.write_launchers(tmp_path)
-    assert sorted(p.stem for p in written) == sorted(CONTRACT)
+    assert sorted(p.stem for p in written) == sorted(templates.flex_templates())
     for path in written:
         tree = ast.parse(path.read_text())
         (call,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
@@ -347,7 +352,8 @@ def test_cloudbuild_builds_pushes_and_writes_the_generated_specs():
     assert templates.launcher_image("$${IMAGE}", "$${TAG}", "$${pipeline}") in steps["launchers"]["args"][-1]
     assert "--target template" in steps["launchers"]["args"][-1]
     assert "-m pipelines.templates specs" in steps["specs"]["args"][-1]
-    assert steps["upload"]["args"][-1] == "gs://${_TEMPLATES_BUCKET}/templates/"
+    # one folder per tag (templates.spec_path): a rollback is an earlier tag
+    assert steps["upload"]["args"][-1] == "gs://${_TEMPLATES_BUCKET}/templates/${_TAG}/"
     used = set(re.findall(r"\$\{(_[A-Z_]+)\}", text))
     assert used - set(build["substitutions"]) == {"_REPOSITORY", "_TAG", "_TEMPLATES_BUCKET"}  # given per build
     assert not {"secrets", "availableSecrets"} & set(build)  # no secret in the build's config
