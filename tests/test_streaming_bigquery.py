@@ -307,10 +307,10 @@ def test_each_alert_becomes_one_pubsub_message_with_filterable_attributes(monkey
     assert [(topic, attributes) for topic, _, attributes in messages] == [
         ("projects/minera-prod/topics/ground-alerts",
          {"rule": "ppv_limit_curve", "sensor_id": "VIB-N1-004", "zone": "north-pit-1",
-          "alert_id": "streaming.sensors:ppv_limit_curve:VIB-N1-004:20261122T1015"}),
+          "alert_id": "streaming.sensors:ppv_limit_curve:VIB-N1-004:20261122T1015", "severity": "critical"}),
         ("projects/minera-prod/topics/ground-alerts",  # no zone: the attribute is left out, not "None"
          {"rule": "silent_sensor", "sensor_id": "VIB-S2-011",
-          "alert_id": "streaming.sensors:silent_sensor:VIB-S2-011:20261122T1015"}),
+          "alert_id": "streaming.sensors:silent_sensor:VIB-S2-011:20261122T1015", "severity": "warning"}),
     ]
     assert json.loads(messages[0][1]) == {
         "alert_id": "streaming.sensors:ppv_limit_curve:VIB-N1-004:20261122T1015", "pipeline": "streaming.sensors",

@@ -17,6 +17,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: How urgent a rule's alerts are, sent as the ``severity`` attribute of each alert message
+#: (``sinks.PublishAlerts``). ``critical`` wakes someone: a minute's PPV over the damage limit
+#: curve, a critical machinery issue opened. ``warning`` waits for working hours: a silent sensor,
+#: a statistical outlier under the limit. Terraform's critical-alerts subscription filters on
+#: ``attributes.severity = "critical"``: a Pub/Sub filter cannot change without recreating the
+#: subscription, so the list of critical rules lives here, with the rules, not in the filter.
+RULE_SEVERITY: dict[str, str] = {
+    "ppv_limit_curve": "critical",
+    "critical_issue_opened": "critical",
+    "silent_sensor": "warning",
+    "ppv_anomaly": "warning",
+}
+UNKNOWN_RULE_SEVERITY = "critical"  # a rule nobody ranked yet is sent to a person, not hidden
+
+
+def severity_of(rule: str | None) -> str:
+    """The ``severity`` attribute of an alert of ``rule`` (see :data:`RULE_SEVERITY`)."""
+    return RULE_SEVERITY.get(rule or "", UNKNOWN_RULE_SEVERITY)
+
 ALERT_SCHEMA = pa.schema([
     ("alert_id", pa.string()), ("pipeline", pa.string()), ("rule", pa.string()), ("sensor_id", pa.string()),
     ("zone", pa.string()), ("event_time", pa.timestamp("us", tz="UTC")), ("measured_value", pa.float64()),

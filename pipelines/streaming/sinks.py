@@ -31,6 +31,7 @@ import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from pipelines.schema import TableSchema, arrow_schema, bigquery_schema_json, load_schema_file
+from pipelines.streaming.alerts import severity_of
 from pipelines.streaming.messages import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ TABLE_LAYOUT: dict[str, tuple[str, list[str]]] = {
     "raw_mobile.machine_issue_events": ("event_time", ["machine_id"]),
 }
 
-#: Pub/Sub attributes of an alert message (the subscriber's filters), from the alert's columns.
+#: Pub/Sub attributes of an alert message (the subscriber's filters), from the alert's columns;
+#: each message also carries ``severity`` (``alerts.RULE_SEVERITY`` of its rule).
 ALERT_ATTRIBUTES = ("rule", "sensor_id", "zone", "machine_id", "alert_id")
 
 
@@ -196,7 +198,8 @@ class PublishAlerts(beam.PTransform):
     """Alert tables -> one Pub/Sub message per alert on ``topic`` (``projects/P/topics/T``).
 
     Data is the alert row as JSON (RFC 3339 times); attributes ``rule``, ``sensor_id``, ``zone``,
-    ``machine_id`` and ``alert_id`` (when set) let subscribers filter without parsing the data.
+    ``machine_id`` and ``alert_id`` (when set) and ``severity`` (always) let subscribers filter
+    without parsing the data.
     """
 
     def __init__(self, topic: str):
@@ -219,6 +222,7 @@ def alert_messages(alerts: pa.Table, schema: TableSchema) -> list:
     messages = []
     for row in json_rows(alerts, schema):
         attributes = {name: str(row[name]) for name in ALERT_ATTRIBUTES if row.get(name) is not None}
+        attributes["severity"] = severity_of(row.get("rule"))
         messages.append(PubsubMessage(json.dumps(row).encode(), attributes))
     return messages
 

@@ -39,6 +39,11 @@ DEAD = "dead_letter"
 HOUR = 3600
 MINUTE = 60
 
+#: Logged (INFO) once per lake file written: ``path``, rows. On Dataflow it reaches Cloud Logging
+#: as the worker entry's ``jsonPayload.message``; the lake-freshness alert counts these lines (a
+#: log-based metric in terraform/modules/monitoring, kept in step by tests/test_monitoring_filters.py).
+LAKE_FILE_WRITTEN = "lake file written: %s (%d rows)"
+
 
 class ReadReplayFn(beam.DoFn):
     """Reads a replay file (the local stand-in for a subscription) in batches of envelopes."""
@@ -342,6 +347,7 @@ class WriteHourlyParquetFn(beam.DoFn):
         path = f"{folder}/{self.file_tag}-{pane.index if pane is not None else 0:05d}.parquet"
         rows = write_parquet_atomically(self._row_groups(tables), path)
         self.rows.inc(rows)
+        log.info(LAKE_FILE_WRITTEN, path, rows)  # one line an hour and pane: what freshness alerts count
         yield path
 
     def _row_groups(self, pieces):
