@@ -9,7 +9,9 @@ the message spec the speed layer validates with). From it:
 - the speed layer's writer names its folders (``WriteHourlyParquetFn``);
 - locally, ``DuckDBWarehouse.define_lake_table`` makes the view ``batch.sensor_readings``;
 - on Google Cloud, ``bigquery_warehouse.lake_table_resource`` is the Hive-partitioned external
-  table (Terraform creates it from the same file);
+  table; Terraform creates it from the same file, its columns from ``schemas/<dataset>/<table>.json``,
+  which :meth:`LakeTable.bigquery_schema_text` renders (``python -m pipelines.lake`` rewrites it, a
+  test keeps it equal) so that HCL need not know the message spec's envelope;
 - the batch layer lists one day's files and the days that have files (:class:`LakeTable`).
 
 A file whose name starts with ``.`` or ``_`` is no data (a writer's temporary file, a marker).
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from pipelines.errors import ConfigError, SourceError, one_line
-from pipelines.schema import SCHEMAS_DIR, Column, TableSchema
+from pipelines.schema import SCHEMAS_DIR, Column, TableSchema, bigquery_schema_json
 
 LAKE_SCHEMAS = SCHEMAS_DIR / "lake"
 
@@ -68,6 +70,16 @@ class LakeTable:
             raise ValueError(f"{name}: a lake table is partitioned by a DATE day, then an INT64 hour")
         return cls(data["table"], data["path"], data["format"], MessageSpec.load(data["message_spec"]).table_schema,
                    keys, bool(data.get("require_partition_filter")), data.get("description", ""))
+
+    @property
+    def bigquery_schema_file(self) -> str:
+        """The table's generated BigQuery JSON schema under ``schemas/``: ``<dataset>/<table>.json``."""
+        return self.name.replace(".", "/") + ".json"
+
+    def bigquery_schema_text(self) -> str:
+        """The files' columns as BigQuery's JSON schema (what :attr:`bigquery_schema_file` holds and
+        ``lake_table_resource`` sends), one column a line like the hand-written schema files."""
+        return "[\n" + ",\n".join("  " + json.dumps(f) for f in bigquery_schema_json(self.schema)) + "\n]\n"
 
     @property
     def partition_columns(self) -> tuple[Column, ...]:
@@ -144,3 +156,27 @@ class LakeTable:
 
     def day_files(self, location: str, day: date) -> list[LakeFile]:
         return self.list_files(self.day_glob(location, day))
+
+
+def lake_table_names() -> list[str]:
+    """Every lake table defined under ``schemas/lake/``."""
+    return sorted(path.stem for path in LAKE_SCHEMAS.glob("*.json"))
+
+
+def write_bigquery_schemas() -> list[str]:
+    """Rewrite each lake table's generated BigQuery schema file; the files that changed."""
+    changed = []
+    for name in lake_table_names():
+        lake = LakeTable.load(name)
+        path = SCHEMAS_DIR / lake.bigquery_schema_file
+        text = lake.bigquery_schema_text()
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            changed.append(lake.bigquery_schema_file)
+    return changed
+
+
+if __name__ == "__main__":
+    for written in write_bigquery_schemas():
+        print(f"wrote schemas/{written}")

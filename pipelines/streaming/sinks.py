@@ -30,19 +30,27 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipelines.schema import TableSchema, arrow_schema, bigquery_schema_json, load_schema_file
+from pipelines.schema import (
+    LAYOUT_FILE,
+    TableSchema,
+    arrow_schema,
+    bigquery_layout,
+    bigquery_schema_json,
+    check_layout,
+    load_schema_file,
+    table_layouts,
+)
 from pipelines.streaming.alerts import severity_of
 from pipelines.streaming.messages import DeadLetter
 
 log = logging.getLogger(__name__)
 
-#: BigQuery layout of each streaming table: (DAY-partitioning TIMESTAMP column, clustering columns).
-#: Configuration, not code: a new table gets a line here, and a typo fails when the job is built.
+#: BigQuery layout of each partitioned table: (DAY-partitioning column, clustering columns), the
+#: view of ``schemas/layout.json`` the sinks take (Terraform reads the same file); a new table gets
+#: a line there, and a typo fails when the job is built.
 TABLE_LAYOUT: dict[str, tuple[str, list[str]]] = {
-    "speed.sensor_minute_metrics": ("window_start", ["sensor_id"]),
-    "ops.alerts": ("event_time", ["sensor_id", "rule"]),
-    "ops.dead_letter": ("received_at", ["pipeline"]),
-    "raw_mobile.machine_issue_events": ("event_time", ["machine_id"]),
+    name: (layout.partition_by, list(layout.cluster_by))
+    for name, layout in table_layouts().items() if layout.partition_by
 }
 
 #: Pub/Sub attributes of an alert message (the subscriber's filters), from the alert's columns;
@@ -94,7 +102,7 @@ def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict[
     """The keyword arguments of ``WriteToBigQuery`` for one table: what the BigQuery branch builds.
 
     A pure function so tests can check the exact configuration. The table is created if missing
-    (schema from ``schemas/``, DAY partitioning and clustering from :data:`TABLE_LAYOUT`) in a
+    (schema from ``schemas/``, DAY partitioning and clustering from ``schemas/layout.json``) in a
     dataset that must exist; ``?location=`` is checked but not used, since streaming inserts
     write where the dataset lives. Rows with unknown columns are refused, not trimmed, and only
     transient errors are retried: a refused row comes out as a failed row at once.
@@ -119,17 +127,16 @@ def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict[
 
 
 def table_layout(table: str, schema: TableSchema) -> dict[str, Any]:
-    """``timePartitioning`` and ``clustering`` of a new table, from :data:`TABLE_LAYOUT`, checked against its schema."""
+    """``timePartitioning`` and ``clustering`` of a new table, from :data:`TABLE_LAYOUT`, checked against its schema.
+
+    Every streaming table is partitioned by day and clustered: a table without both has no place here."""
     if table not in TABLE_LAYOUT:
-        raise ValueError(f"{table}: no BigQuery layout; add it to TABLE_LAYOUT in {__name__}")
+        raise ValueError(f"{table}: no BigQuery layout; add it to schemas/{LAYOUT_FILE}")
     partition_by, cluster_by = TABLE_LAYOUT[table]
-    types = {c.name: c.type for c in schema.columns}
-    if types.get(partition_by) != "TIMESTAMP":
-        raise ValueError(f"{table}: partition column {partition_by!r} is not a TIMESTAMP column of the table")
-    unknown = [c for c in cluster_by if c not in types]
-    if unknown or not 0 < len(cluster_by) <= 4:
-        raise ValueError(f"{table}: clustering {cluster_by} must be 1 to 4 columns of the table (unknown: {unknown})")
-    return {"timePartitioning": {"type": "DAY", "field": partition_by}, "clustering": {"fields": list(cluster_by)}}
+    check_layout(table, schema, partition_by, cluster_by)
+    if not cluster_by:
+        raise ValueError(f"{table}: a streaming table is clustered; give it cluster_by in schemas/{LAYOUT_FILE}")
+    return bigquery_layout(partition_by, cluster_by)
 
 
 def json_rows(element: pa.Table | DeadLetter, schema: TableSchema) -> list[dict[str, Any]]:

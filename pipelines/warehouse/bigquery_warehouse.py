@@ -41,9 +41,11 @@ from pipelines.schema import (
     TableSchema,
     bigquery_field,
     bigquery_schema_json,
+    check_layout,
     decimal_digits,
     from_bigquery_json,
     load_schema_file,
+    table_layouts,
 )
 from pipelines.warehouse.base import (
     OPS_DATASET,
@@ -70,8 +72,6 @@ COMMIT_ATTEMPTS = 3
 _PROJECT_RE = re.compile(r"^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _LOCATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _WINDOW_TYPES = ("TIMESTAMP", "DATETIME", "DATE", "INT64", "STRING")  # STRING: SAP dates, 'YYYYMMDD'
-_PARTITION_TYPES = ("TIMESTAMP", "DATETIME", "DATE")
-_MAX_CLUSTER_FIELDS = 4
 
 
 # -- names -----------------------------------------------------------------------------
@@ -139,27 +139,27 @@ def raw_table(request: LoadRequest, project: str) -> bigquery.Table:
     recomputation's table has only its schema's columns).
 
     ``partition_by`` (a TIMESTAMP/DATETIME/DATE column, ``_loaded_at`` included) gives DAY
-    partitions; ``cluster_by`` gives clustering. Both are checked here so a catalogue typo
-    fails with its name rather than as a BigQuery 400.
+    partitions; ``cluster_by`` gives clustering. Both are checked first (``schema.check_layout``,
+    the check ``schemas/layout.json`` gets too) so a catalogue typo fails with its name rather
+    than as a BigQuery 400.
     """
     schema = request.stored_schema
-    by_name = {c.name: c for c in schema.all_columns}
     table = bigquery.Table(raw_table_id(request, project), schema=_fields(bigquery_schema_json(schema)))
-    if request.partition_by:
-        column = by_name.get(request.partition_by)
-        if column is None or column.type not in _PARTITION_TYPES or column.mode == "REPEATED":
-            raise ConfigError(f"{request.target}: partition_by {request.partition_by!r} is not a TIMESTAMP, "
-                              "DATETIME or DATE column of the table")
-        table.time_partitioning = bigquery.TimePartitioning(
-            type_=bigquery.TimePartitioningType.DAY, field=request.partition_by,
-        )
-    if request.cluster_by:
-        unknown = [name for name in request.cluster_by if name not in by_name]
-        if unknown or len(request.cluster_by) > _MAX_CLUSTER_FIELDS:
-            raise ConfigError(f"{request.target}: cluster_by {list(request.cluster_by)} must name at most "
-                              f"{_MAX_CLUSTER_FIELDS} columns of the table (unknown: {unknown})")
-        table.clustering_fields = list(request.cluster_by)
+    try:
+        check_layout(request.target, schema, request.partition_by, request.cluster_by)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    _lay_out(table, request.partition_by, request.cluster_by)
     return table
+
+
+def _lay_out(table: bigquery.Table, partition_by: str | None, cluster_by: Sequence[str]) -> None:
+    """DAY partitions on ``partition_by`` and clustering by ``cluster_by``, each when given."""
+    if partition_by:
+        table.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY,
+                                                            field=partition_by)
+    if cluster_by:
+        table.clustering_fields = list(cluster_by)
 
 
 def new_fields(existing: Sequence[bigquery.SchemaField], schema: TableSchema) -> list[bigquery.SchemaField]:
@@ -652,14 +652,19 @@ class BigQueryWarehouse(Warehouse):
             return None
 
     def ensure_ops(self, tables: tuple[str, ...] = OPS_TABLES) -> None:
-        """The ops tables, and the columns their schema files gained since they were made."""
+        """The ops tables, and the columns their schema files gained since they were made. A table
+        made here gets the partitioning and clustering ``schemas/layout.json`` gives it, as when
+        Terraform makes it."""
         with _translated(f"cannot create {self.project}.{OPS_DATASET} tables"):
             self._ensure_dataset(OPS_DATASET)
             for name in tables:
                 schema = load_schema_file(f"ops/{name}.json")
-                existing = self._ensure_table(bigquery.Table(
-                    f"{self.project}.{OPS_DATASET}.{name}", schema=_fields(bigquery_schema_json(schema)),
-                ))
+                wanted = bigquery.Table(f"{self.project}.{OPS_DATASET}.{name}",
+                                        schema=_fields(bigquery_schema_json(schema)))
+                layout = table_layouts().get(f"{OPS_DATASET}.{name}")
+                if layout is not None:
+                    _lay_out(wanted, layout.partition_by, layout.cluster_by)
+                existing = self._ensure_table(wanted)
                 added = new_fields(existing.schema, schema) if existing is not None else []
                 if added:
                     log.info("%s.%s: new column(s) %s", OPS_DATASET, name, ", ".join(f.name for f in added))

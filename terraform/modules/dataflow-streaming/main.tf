@@ -1,0 +1,61 @@
+# The two streaming jobs of the speed layer, launched from their flex templates.
+
+locals {
+  jobs = {
+    sensors = {
+      template = "sensors"
+      name     = "${var.prefix}-sensors"
+      parameters = {
+        input_subscription = var.subscriptions["sensor_readings"]
+        lake_location      = var.lake_location
+        warehouse          = var.warehouse
+        alerts_topic       = var.alerts_topic
+      }
+    }
+    machine_issues = {
+      template = "machine_issues"
+      name     = "${var.prefix}-machine-issues"
+      parameters = {
+        input_subscription = var.subscriptions["machine_issues"]
+        warehouse          = var.warehouse
+        alerts_topic       = var.alerts_topic
+      }
+    }
+  }
+}
+
+resource "google_dataflow_flex_template_job" "this" {
+  provider = google-beta
+  for_each = local.jobs
+
+  project                 = var.project_id
+  region                  = var.region
+  name                    = each.value.name
+  container_spec_gcs_path = "gs://${var.templates_bucket}/templates/${each.value.template}.json"
+  parameters              = merge(each.value.parameters, lookup(var.extra_parameters, each.key, {}))
+  transform_name_mapping  = lookup(var.transform_name_mapping, each.key, {})
+  labels                  = var.labels
+
+  sdk_container_image     = var.sdk_container_image
+  service_account_email   = var.service_account_email
+  subnetwork              = var.subnetwork
+  ip_configuration        = "WORKER_IP_PRIVATE"
+  enable_streaming_engine = true
+  machine_type            = var.machine_type
+  num_workers             = 1
+  max_workers             = var.max_workers
+  autoscaling_algorithm   = "THROUGHPUT_BASED"
+  temp_location           = var.temp_location
+  staging_location        = var.staging_location
+  kms_key_name            = var.kms_key_name
+
+  # destroy (or a replacement) drains: what was read is written before the job stops
+  on_delete = "drain"
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for k in ["sensor_readings", "machine_issues"] : contains(keys(var.subscriptions), k)])
+      error_message = "subscriptions needs the keys sensor_readings and machine_issues."
+    }
+  }
+}
