@@ -32,14 +32,16 @@ from pipelines.streaming.machine_issues import CRITICAL_RULE
 from pipelines.streaming.sinks import alert_messages
 from pipelines.streaming.transforms import WriteHourlyParquetFn, pack
 
-MODULE = Path(__file__).resolve().parents[1] / "terraform" / "modules" / "monitoring"
+MODULES = Path(__file__).resolve().parents[1] / "terraform" / "modules"
+MODULE = MODULES / "monitoring"
 
 
-def hcl_local(name: str) -> str:
-    """The value of ``<name> = "..."`` in the module's main.tf, HCL escapes undone."""
-    text = (MODULE / "main.tf").read_text()
+def hcl_local(name: str, path: Path = MODULE / "main.tf") -> str:
+    """The value of the one ``<name> = "..."`` in ``path`` (the monitoring module's main.tf), HCL escapes undone."""
+    text = path.read_text()
+    matches = re.findall(rf'^\s*{name}\s*=\s*"((?:[^"\\]|\\.)*)"\s*$', text, re.M)
+    assert len(matches) == 1, f"not one string {name} in {path}: {matches}"
     match = re.search(rf'^\s*{name}\s*=\s*"((?:[^"\\]|\\.)*)"\s*$', text, re.M)
-    assert match, f"no string local {name} in {MODULE / 'main.tf'}"
     value = match.group(1)
     assert "${" not in value and "%{" not in value, f"{name} must be a plain string, no template"
     return re.sub(r'\\(["\\])', r"\1", value)
@@ -139,7 +141,9 @@ def test_the_lake_freshness_filter_matches_each_lake_file_written(tmp_path, form
 
 
 def test_the_critical_alerts_subscription_takes_the_critical_rules_only():
-    attribute, value = re.fullmatch(r'attributes\.(\w+) = "(\w+)"', hcl_local("critical_alerts_filter")).groups()
+    # the platform's `critical` alert subscription, whose backlog the monitoring module alerts on
+    critical = hcl_local("filter", MODULES.parent / "platform" / "data.tf")
+    attribute, value = re.fullmatch(r'attributes\.(\w+) = "(\w+)"', critical).groups()
     schema = load_schema_file("ops/alerts.json")
     now = datetime(2026, 11, 22, 10, 15, tzinfo=timezone.utc)
     rules = ["ppv_limit_curve", "silent_sensor", "ppv_anomaly", CRITICAL_RULE, "a_rule_nobody_ranked"]

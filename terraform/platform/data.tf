@@ -61,7 +61,10 @@ module "pubsub" {
   dead_letter_readers       = var.dead_letter_readers
   alert_subscriptions = {
     critical = {
-      filter      = "attributes.rule = \"ppv_limit_curve\" OR attributes.rule = \"critical_issue_opened\""
+      # the pipelines set each alert's severity (pipelines/streaming/alerts.py RULE_SEVERITY); a filter
+      # cannot change without recreating the subscription, so it never names rules. Monitoring alerts
+      # on this subscription's backlog.
+      filter      = "attributes.severity = \"critical\""
       subscribers = var.alert_consumers
     }
   }
@@ -91,7 +94,9 @@ module "dataflow_streaming" {
   prefix                = var.prefix
   labels                = var.labels
   templates_bucket      = module.buckets.names.templates
-  sdk_container_image   = "${module.artifact_registry.image}:${var.pipelines_image_tag}"
+  image                 = module.artifact_registry.image
+  image_tag             = var.pipelines_image_tag
+  enabled               = var.deploy_streaming_jobs
   service_account_email = module.service_accounts.emails.streaming
   subnetwork            = module.network.dataflow_subnetwork
   temp_location         = "gs://${module.buckets.names.temp}/dataflow/streaming"

@@ -1,11 +1,4 @@
-# Monitoring: alert policies, log-based metrics, the critical-alerts subscription, one dashboard.
-
-locals {
-  monitoring_streaming_job_names = coalesce(var.streaming_job_names, {
-    sensors        = "${var.prefix}-sensors"
-    machine_issues = "${var.prefix}-machine-issues"
-  })
-}
+# Monitoring: alert policies, log-based metrics, one dashboard.
 
 module "monitoring" {
   source = "../modules/monitoring"
@@ -15,11 +8,11 @@ module "monitoring" {
   labels                = var.labels
   notification_channels = var.notification_channels
 
-  dataflow_subscriptions = module.pubsub.subscriptions
-  dead_letter_topics     = module.pubsub.dead_letter_topics
-  alerts_topic           = module.pubsub.topics["alerts"]
-  streaming_job_names    = local.monitoring_streaming_job_names
-  lake_bucket            = module.buckets.names["lake"]
+  dataflow_subscriptions       = module.pubsub.subscriptions
+  dead_letter_topics           = module.pubsub.dead_letter_topics
+  critical_alerts_subscription = module.pubsub.alert_subscription_names["critical"]
+  streaming_job_names          = module.dataflow_streaming.job_names
+  lake_bucket                  = module.buckets.names["lake"]
 
   backlog_age_threshold_seconds = var.monitoring_backlog_age_threshold_seconds
   system_lag_threshold_seconds  = var.monitoring_system_lag_threshold_seconds
@@ -28,6 +21,6 @@ module "monitoring" {
 }
 
 output "monitoring" {
-  description = "Alert policy ids, log-based metric types, the critical-alerts subscription and the dashboard id."
+  description = "Alert policy ids, log-based metric types and the dashboard id."
   value       = module.monitoring
 }

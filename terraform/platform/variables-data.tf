@@ -59,3 +59,9 @@ variable "streaming_transform_name_mapping" {
   type        = map(map(string))
   default     = {}
 }
+
+variable "deploy_streaming_jobs" {
+  description = "Whether the two streaming Dataflow jobs exist: false for a project's first apply, before Cloud Build has pushed the image and written its specs (docs/deployment.md)."
+  type        = bool
+  default     = true
+}

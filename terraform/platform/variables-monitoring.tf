@@ -24,9 +24,3 @@ variable "monitoring_dead_letter_window_minutes" {
   type        = number
   default     = 10
 }
-
-variable "streaming_job_names" {
-  description = "Dataflow job names of the streaming jobs (sensors, machine_issues); null: \"<prefix>-sensors\" and \"<prefix>-machine-issues\". They must be the names the streaming jobs are launched with."
-  type        = map(string)
-  default     = null
-}

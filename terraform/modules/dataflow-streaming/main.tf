@@ -26,17 +26,20 @@ locals {
 
 resource "google_dataflow_flex_template_job" "this" {
   provider = google-beta
-  for_each = local.jobs
+  # off for the first apply of a project: the image and its specs are built after the registry
+  # and the templates bucket exist (docs/deployment.md)
+  for_each = var.enabled ? local.jobs : {}
 
-  project                 = var.project_id
-  region                  = var.region
-  name                    = each.value.name
-  container_spec_gcs_path = "gs://${var.templates_bucket}/templates/${each.value.template}.json"
+  project = var.project_id
+  region  = var.region
+  name    = each.value.name
+  # one folder of specs per image tag (pipelines.templates.spec_path): a rollback is an earlier tag
+  container_spec_gcs_path = "gs://${var.templates_bucket}/templates/${var.image_tag}/${each.value.template}.json"
   parameters              = merge(each.value.parameters, lookup(var.extra_parameters, each.key, {}))
   transform_name_mapping  = lookup(var.transform_name_mapping, each.key, {})
   labels                  = var.labels
 
-  sdk_container_image     = var.sdk_container_image
+  sdk_container_image     = "${var.image}:${var.image_tag}"
   service_account_email   = var.service_account_email
   subnetwork              = var.subnetwork
   ip_configuration        = "WORKER_IP_PRIVATE"

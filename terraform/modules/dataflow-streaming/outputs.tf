@@ -4,6 +4,6 @@ output "jobs" {
 }
 
 output "job_names" {
-  description = "Dataflow job names by job (stable across updates): what monitoring filters on."
-  value       = { for k, j in google_dataflow_flex_template_job.this : k => j.name }
+  description = "Dataflow job names by job (stable across updates, known before the jobs exist): what monitoring filters on."
+  value       = { for k, j in local.jobs : k => j.name }
 }

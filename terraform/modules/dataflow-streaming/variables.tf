@@ -20,13 +20,24 @@ variable "labels" {
 }
 
 variable "templates_bucket" {
-  description = "Bucket of the flex template specs: gs://<bucket>/templates/<pipeline>.json."
+  description = "Bucket of the flex template specs: gs://<bucket>/templates/<tag>/<pipeline>.json."
   type        = string
 }
 
-variable "sdk_container_image" {
-  description = "The pipelines' image with tag (<region>-docker.pkg.dev/<project>/<repo>/pipelines:<tag>) the workers run, so they need no package index."
+variable "image" {
+  description = "The pipelines' image without its tag (REGION-docker.pkg.dev/PROJECT/REPOSITORY/pipelines): the workers' SDK container."
   type        = string
+}
+
+variable "image_tag" {
+  description = "Tag of the image and of its specs (gs://<templates_bucket>/templates/<tag>/<pipeline>.json) the jobs run; changing it updates the jobs in place."
+  type        = string
+}
+
+variable "enabled" {
+  description = "Whether the jobs exist: false for a project's first apply, before Cloud Build has pushed the image and written the specs."
+  type        = bool
+  default     = true
 }
 
 variable "service_account_email" {

@@ -24,10 +24,6 @@ locals {
   # jsonPayload.message.
   lake_file_regex = "^lake file written: [^ ]+/sensor_readings/dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/hour=[0-9]{2}/[^ ]+[.]parquet "
 
-  # Alerts the pipelines mark critical (pipelines/streaming/alerts.py RULE_SEVERITY, sent as the
-  # message attribute "severity" by sinks.PublishAlerts).
-  critical_alerts_filter = "attributes.severity = \"critical\""
-
   not_streaming_jobs   = join("", [for name in values(var.streaming_job_names) : " AND NOT resource.label.job_name = \"${name}\""])
   composer_environment = var.composer_environment_name == null ? "" : " AND resource.label.environment_name = \"${var.composer_environment_name}\""
 
@@ -74,24 +70,6 @@ resource "google_logging_metric" "batch_table_load_failures" {
     # Composer and launcher consoles deliver the line as text; a worker entry has it in
     # jsonPayload.message, where the label stays empty (the count is still right).
     target_table = "REGEXP_EXTRACT(textPayload, \"${local.batch_failure_regex}\")"
-  }
-}
-
-# ---------------------------------------------------------------------------------------------
-# Critical alerts: a subscription nobody reads, holding the alerts marked critical until a
-# person has dealt with them (its backlog is the signal, and the list of what to look at).
-
-resource "google_pubsub_subscription" "critical_alerts" {
-  project                    = var.project_id
-  name                       = "${var.prefix}-critical-alerts"
-  topic                      = var.alerts_topic
-  filter                     = local.critical_alerts_filter
-  ack_deadline_seconds       = 60
-  message_retention_duration = "604800s"
-  labels                     = var.labels
-
-  expiration_policy {
-    ttl = "" # never pulled by a program: it must not expire after 31 idle days
   }
 }
 
@@ -416,9 +394,9 @@ resource "google_monitoring_alert_policy" "critical_alerts" {
   user_labels           = merge(local.user_labels, { severity = "critical" })
 
   conditions {
-    display_name = "critical alerts waiting in ${google_pubsub_subscription.critical_alerts.name}"
+    display_name = "critical alerts waiting in ${var.critical_alerts_subscription}"
     condition_threshold {
-      filter          = "resource.type = \"pubsub_subscription\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND resource.label.subscription_id = \"${google_pubsub_subscription.critical_alerts.name}\""
+      filter          = "resource.type = \"pubsub_subscription\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND resource.label.subscription_id = \"${var.critical_alerts_subscription}\""
       comparison      = "COMPARISON_GT"
       threshold_value = 0
       duration        = "0s"
@@ -440,14 +418,14 @@ resource "google_monitoring_alert_policy" "critical_alerts" {
       The speed layer raised an alert marked critical (rules ppv_limit_curve and critical_issue_opened): a
       sensor-minute's peak particle velocity over the DIN 4150-3 limit at its frequency, or an operator opened a
       critical machinery issue. Each is a row of `${local.ops}.alerts` and a message waiting in
-      ${google_pubsub_subscription.critical_alerts.name}.
+      ${var.critical_alerts_subscription}.
 
-      1. What: `gcloud pubsub subscriptions pull ${google_pubsub_subscription.critical_alerts.name} --project ${var.project_id} --limit 20`
+      1. What: `gcloud pubsub subscriptions pull ${var.critical_alerts_subscription} --project ${var.project_id} --limit 20`
          (attributes rule, sensor_id, zone, machine_id, alert_id), or
          `bq query --use_legacy_sql=false 'SELECT rule, sensor_id, zone, machine_id, details, event_time FROM `${local.ops}.alerts`
          WHERE rule IN ("ppv_limit_curve", "critical_issue_opened") AND raised_at > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 HOUR)'`
       2. Vibration over the limit: tell the blasting / geotechnical supervisor of the zone. Critical issue: the shift supervisor of the machine.
-      3. Handled: acknowledge them so the incident closes: `gcloud pubsub subscriptions seek ${google_pubsub_subscription.critical_alerts.name}
+      3. Handled: acknowledge them so the incident closes: `gcloud pubsub subscriptions seek ${var.critical_alerts_subscription}
          --time "$(date -u +%FT%TZ)" --project ${var.project_id}` (or pull them with --auto-ack).
     EOT
   }
@@ -473,7 +451,7 @@ locals {
     ["Lake files written (per hour)", "metric.type = \"logging.googleapis.com/user/${google_logging_metric.lake_files_written.name}\"", "ALIGN_SUM", "REDUCE_SUM", [], "3600s", []],
     ["Batch table loads failed (per hour)", "metric.type = \"logging.googleapis.com/user/${google_logging_metric.batch_table_load_failures.name}\"", "ALIGN_SUM", "REDUCE_SUM", ["metric.label.target_table"], "3600s", []],
     ["Composer DAG runs by state (per hour)", "resource.type = \"cloud_composer_workflow\" AND metric.type = \"composer.googleapis.com/workflow/run_count\"${local.composer_environment}", "ALIGN_SUM", "REDUCE_SUM", ["metric.label.state"], "3600s", []],
-    ["Critical alerts waiting to be handled", "resource.type = \"pubsub_subscription\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND resource.label.subscription_id = \"${google_pubsub_subscription.critical_alerts.name}\"", "ALIGN_MAX", "REDUCE_NONE", [], "60s", []],
+    ["Critical alerts waiting to be handled", "resource.type = \"pubsub_subscription\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND resource.label.subscription_id = \"${var.critical_alerts_subscription}\"", "ALIGN_MAX", "REDUCE_NONE", [], "60s", []],
   ]
 
   dashboard = {

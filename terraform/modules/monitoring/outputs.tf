@@ -20,11 +20,6 @@ output "log_metric_types" {
   }
 }
 
-output "critical_alerts_subscription" {
-  description = "Id of the subscription that holds the critical alerts (attributes.severity = \"critical\") until a person acknowledges them."
-  value       = google_pubsub_subscription.critical_alerts.id
-}
-
 output "dashboard_id" {
   description = "Id of the data platform dashboard."
   value       = google_monitoring_dashboard.platform.id

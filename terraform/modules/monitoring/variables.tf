@@ -30,8 +30,8 @@ variable "dead_letter_topics" {
   type        = map(string)
 }
 
-variable "alerts_topic" {
-  description = "Topic the streaming pipelines publish each alert to (topic sensor-alerts, projects/P/topics/T): module.pubsub.topics[\"alerts\"]."
+variable "critical_alerts_subscription" {
+  description = "Name of the subscription on the alerts topic that holds the alerts marked critical (module.pubsub.alert_subscription_names[\"critical\"]): its backlog is the critical-alert signal."
   type        = string
 }
 

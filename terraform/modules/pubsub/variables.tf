@@ -61,16 +61,12 @@ variable "streaming_service_account" {
 }
 
 variable "alert_subscriptions" {
-  description = "Pull subscriptions on the alerts topic, by name suffix (sensor-alerts-<key>): a Pub/Sub filter on the alert's attributes (rule, sensor_id, zone, machine_id, alert_id; empty = every alert) and the members who consume it."
+  description = "Pull subscriptions on the alerts topic, by name suffix (sensor-alerts-<key>): a Pub/Sub filter on the alert's attributes (rule, severity, sensor_id, zone, machine_id, alert_id; empty = every alert) and the members who consume it. `critical` is the one monitoring alerts on: its backlog is the alert."
   type = map(object({
     filter      = optional(string, "")
     subscribers = optional(list(string), [])
   }))
-  default = {
-    critical = {
-      filter = "attributes.rule = \"ppv_limit_curve\" OR attributes.rule = \"critical_issue_opened\""
-    }
-  }
+  default = {}
 }
 
 variable "dead_letter_readers" {
