@@ -36,7 +36,7 @@ variable "environment_size" {
 }
 
 variable "workloads" {
-  description = "CPU (vCPU), memory and storage (GB) and counts of the Airflow components. The defaults are Composer 3's small preset."
+  description = "CPU (vCPU), memory and storage (GB) and counts of the Airflow components. Omitted components get the defaults shown, sized for a small environment."
   type = object({
     scheduler     = optional(object({ cpu = number, memory_gb = number, storage_gb = number, count = number }), { cpu = 0.5, memory_gb = 2, storage_gb = 1, count = 1 })
     triggerer     = optional(object({ cpu = number, memory_gb = number, count = number }), { cpu = 0.5, memory_gb = 1, count = 1 })
