@@ -1,0 +1,2 @@
+bucket = "minera-dev-tfstate"
+prefix = "platform/dev"

@@ -1,0 +1,2 @@
+bucket = "minera-prod-tfstate"
+prefix = "platform/prod"
