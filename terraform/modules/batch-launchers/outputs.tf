@@ -1,0 +1,19 @@
+output "jobs" {
+  description = "Cloud Run job name per pipeline (CloudRunExecuteJobOperator's job_name)."
+  value       = { for name, job in google_cloud_run_v2_job.launchers : name => job.name }
+}
+
+output "job_ids" {
+  description = "Cloud Run job ID per pipeline, projects/P/locations/L/jobs/NAME."
+  value       = { for name, job in google_cloud_run_v2_job.launchers : name => job.id }
+}
+
+output "commands" {
+  description = "Per pipeline, the launcher's command: python -m MODULE and its default arguments; an execution's override args follow them."
+  value       = module.command.commands
+}
+
+output "container_name" {
+  description = "Name of each job's one container (the container override's name)."
+  value       = local.container_name
+}
