@@ -67,7 +67,17 @@ def attribute(body: str, name: str) -> str | None:
         elif ch == "\n" and depth == 0:
             break
         i += 1
-    return " ".join(body[match.end():i].split())
+    return one_line(body[match.end():i])
+
+
+def one_line(expression: str) -> str:
+    """A multi-line HCL expression on one line, its line breaks between items written as commas."""
+    lines = [line.strip() for line in expression.strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        joined = text.endswith(("{", "(", "[", ",")) or line.startswith(("}", ")", "]"))
+        text += (" " if joined else ", ") + line
+    return " ".join(text.split())
 
 
 def text_of(expression: str | None) -> str:

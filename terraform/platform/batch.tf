@@ -37,4 +37,5 @@ module "batch_launchers" {
   executors             = [module.service_accounts.iam_emails["composer"]]
   labels                = var.labels
   deletion_protection   = var.batch_launchers_deletion_protection
+  enabled               = var.deploy_pipelines
 }

@@ -24,10 +24,5 @@ module "composer" {
   labels             = var.labels
 }
 
-# Composer launches the batch flex templates with the batch account as the workers' identity:
-# it may act as that account, and no other.
-resource "google_service_account_iam_member" "composer_launches_batch" {
-  service_account_id = module.service_accounts.ids["batch"]
-  role               = "roles/iam.serviceAccountUser"
-  member             = module.service_accounts.iam_emails["composer"]
-}
+# Composer starts batch runs as executions of the launcher jobs (granted on those jobs in
+# modules/batch-launchers); it launches no Dataflow job itself and acts as no other account.

@@ -5,10 +5,6 @@ locals {
   sa        = module.service_accounts.iam_emails
   models_sa = local.sa[var.models_service_account]
 
-  # what the pipelines take as --warehouse and --lake_location on Google Cloud
-  warehouse_url = "bigquery://${var.project_id}?location=${var.bigquery_location}"
-  lake_location = "gs://${module.buckets.names.lake}/lake"
-
   bi_readers = distinct(concat(var.bi_readers, [local.sa.bi_reader]))
 
   # Dataset grants: writers get WRITER (dataEditor), readers READER (dataViewer). The streaming
@@ -96,7 +92,7 @@ module "dataflow_streaming" {
   templates_bucket      = module.buckets.names.templates
   image                 = module.artifact_registry.image
   image_tag             = var.pipelines_image_tag
-  enabled               = var.deploy_streaming_jobs
+  enabled               = var.deploy_pipelines
   service_account_email = module.service_accounts.emails.streaming
   subnetwork            = module.network.dataflow_subnetwork
   temp_location         = "gs://${module.buckets.names.temp}/dataflow/streaming"

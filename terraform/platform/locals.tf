@@ -14,6 +14,7 @@ locals {
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
+    "run.googleapis.com",
     "secretmanager.googleapis.com",
     "serviceusage.googleapis.com",
     "storage.googleapis.com",
@@ -24,22 +25,23 @@ locals {
   # Everything narrower (a bucket, a dataset, a topic, a secret, a repository, another service
   # account) is granted on that resource, next to it.
   service_account_project_roles = {
-    # Batch Dataflow workers (and the flex template launcher): run as a worker, run BigQuery
-    # load and query jobs.
+    # Batch launchers (Cloud Run jobs) and their Dataflow workers: submit and watch the job,
+    # run as a worker, run BigQuery load and query jobs. The launcher submits workers that run
+    # as this same account (serviceAccountUser on itself, platform/main.tf).
     batch = [
       "roles/bigquery.jobUser",
+      "roles/dataflow.developer",
       "roles/dataflow.worker",
     ]
     # Streaming Dataflow workers: streaming inserts need dataset-level rights only.
     streaming = [
       "roles/dataflow.worker",
     ]
-    # Composer: run the environment, launch Dataflow flex template jobs (as the batch account,
-    # granted on that account only), run the quality-gate queries.
+    # Composer: run the environment and the quality-gate queries. Batch runs are executions of
+    # the launcher jobs, granted on those jobs only (modules/batch-launchers).
     composer = [
       "roles/bigquery.jobUser",
       "roles/composer.worker",
-      "roles/dataflow.developer",
     ]
     # Looker and other BI tools: run queries; what they read is granted per dataset.
     bi_reader = [
@@ -57,19 +59,7 @@ locals {
     transfer  = "Minera Storage Transfer (lab S3 to landing)"
   }
 
-  # Template specs: gs://<templates bucket>/templates/<pipeline>.json
-  pipelines = {
-    erp              = "batch"
-    production       = "batch"
-    rock_quality     = "batch"
-    sensor_recompute = "batch"
-    sensors          = "streaming"
-    machine_issues   = "streaming"
-  }
-  template_paths = {
-    for pipeline, _ in local.pipelines : pipeline => "gs://${module.buckets.names["templates"]}/templates/${pipeline}.json"
-  }
-
+  # what the pipelines take as --lake_location and --warehouse on Google Cloud
   lake_location    = "gs://${module.buckets.names["lake"]}/lake"
   warehouse_url    = "bigquery://${var.project_id}?location=${var.bigquery_location}"
   pipelines_image  = "${module.artifact_registry.image}:${var.pipelines_image_tag}"
@@ -97,16 +87,15 @@ locals {
     TEMP_BUCKET                = module.buckets.names["temp"]
     TEMPLATES_BUCKET           = module.buckets.names["templates"]
     QUARANTINE_BUCKET          = module.buckets.names["quarantine"]
-    STAGING_LOCATION           = "gs://${module.buckets.names["staging"]}/staging"
-    TEMP_LOCATION              = "gs://${module.buckets.names["temp"]}/tmp"
-    QUARANTINE_LOCATION        = "gs://${module.buckets.names["quarantine"]}/files"
+    STAGING_LOCATION           = local.batch_staging_location
+    TEMP_LOCATION              = local.batch_temp_location
+    QUARANTINE_LOCATION        = local.batch_quarantine_location
     ROCK_QUALITY_LANDING       = "gs://${module.buckets.names["landing"]}/${local.rock_quality_dir}"
-    TEMPLATE_ERP               = local.template_paths["erp"]
-    TEMPLATE_PRODUCTION        = local.template_paths["production"]
-    TEMPLATE_ROCK_QUALITY      = local.template_paths["rock_quality"]
-    TEMPLATE_SENSOR_RECOMPUTE  = local.template_paths["sensor_recompute"]
-    TEMPLATE_SENSORS           = local.template_paths["sensors"]
-    TEMPLATE_MACHINE_ISSUES    = local.template_paths["machine_issues"]
+    BATCH_JOB_ERP              = module.batch_launchers.jobs["erp"]
+    BATCH_JOB_PRODUCTION       = module.batch_launchers.jobs["production"]
+    BATCH_JOB_ROCK_QUALITY     = module.batch_launchers.jobs["rock_quality"]
+    BATCH_JOB_SENSOR_RECOMPUTE = module.batch_launchers.jobs["sensor_recompute"]
+    BATCH_JOB_CONTAINER        = module.batch_launchers.container_name
     PIPELINES_IMAGE            = local.pipelines_image
     DATAFLOW_SERVICE_ACCOUNT   = module.service_accounts.emails["batch"]
     DATAFLOW_SUBNETWORK        = module.network.dataflow_subnetwork

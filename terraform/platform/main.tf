@@ -67,12 +67,8 @@ module "buckets" {
       ]
     }
     templates = {
-      # Template specs: Composer reads them to launch, the launcher VMs run as the job's account.
-      "roles/storage.objectViewer" = [
-        module.service_accounts.iam_emails["batch"],
-        module.service_accounts.iam_emails["streaming"],
-        module.service_accounts.iam_emails["composer"],
-      ]
+      # Streaming flex-template specs: the launcher VM runs as the job's account.
+      "roles/storage.objectViewer" = [module.service_accounts.iam_emails["streaming"]]
     }
     quarantine = {
       "roles/storage.objectUser" = [module.service_accounts.iam_emails["batch"]] # rejected files
@@ -121,16 +117,24 @@ module "artifact_registry" {
   readers = [
     module.service_accounts.iam_emails["batch"],
     module.service_accounts.iam_emails["streaming"],
-    module.service_accounts.iam_emails["composer"],
   ]
 }
 
-# Dataflow jobs encrypted with the platform's key (kms_keys.dataflow: batch jobs launched by
-# Composer, streaming jobs in data.tf): the Dataflow and Compute Engine service agents use it.
+# The batch launcher submits Dataflow jobs whose workers run as the batch account itself: it may
+# act as that account, and no other.
+resource "google_service_account_iam_member" "batch_launches_as_itself" {
+  service_account_id = module.service_accounts.ids["batch"]
+  role               = "roles/iam.serviceAccountUser"
+  member             = module.service_accounts.iam_emails["batch"]
+}
+
+# Dataflow jobs and the batch launchers' Cloud Run jobs encrypted with the platform's key
+# (kms_keys.dataflow): the Dataflow, Compute Engine and Cloud Run service agents use it.
 resource "google_kms_crypto_key_iam_member" "dataflow_cmek" {
   for_each = var.kms_keys.dataflow == null ? {} : {
     dataflow = module.project_services.service_agents["dataflow"]
     compute  = module.project_services.service_agents["compute"]
+    run      = module.project_services.service_agents["run"]
   }
 
   crypto_key_id = var.kms_keys.dataflow

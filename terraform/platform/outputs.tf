@@ -33,8 +33,8 @@ output "pipelines_image" {
 }
 
 output "template_paths" {
-  description = "Where each pipeline's flex template spec is expected, pipeline => gs:// path."
-  value       = local.template_paths
+  description = "Where each streaming pipeline's flex-template spec is expected for the deployed tag, pipeline => gs:// path."
+  value       = { for pipeline in ["sensors", "machine_issues"] : pipeline => "gs://${module.buckets.names["templates"]}/templates/${var.pipelines_image_tag}/${pipeline}.json" }
 }
 
 output "warehouse_url" {

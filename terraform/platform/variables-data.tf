@@ -9,7 +9,7 @@ variable "pubsub_publishers" {
 }
 
 variable "alert_consumers" {
-  description = "Members who pull the critical alerts (subscription sensor-alerts-critical: rules ppv_limit_curve and critical_issue_opened)."
+  description = "Members who pull the critical alerts (subscription sensor-alerts-critical: alerts whose severity attribute is critical)."
   type        = list(string)
   default     = []
 }
@@ -60,8 +60,8 @@ variable "streaming_transform_name_mapping" {
   default     = {}
 }
 
-variable "deploy_streaming_jobs" {
-  description = "Whether the two streaming Dataflow jobs exist: false for a project's first apply, before Cloud Build has pushed the image and written its specs (docs/deployment.md)."
+variable "deploy_pipelines" {
+  description = "Whether the pipelines' jobs exist (the two streaming Dataflow jobs and the batch launchers' Cloud Run jobs): false for a project's first apply, before Cloud Build has pushed the image and written its specs (docs/deployment.md)."
   type        = bool
   default     = true
 }

@@ -30,4 +30,11 @@ module "platform" {
   scratch_retention_days            = var.scratch_retention_days
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   force_destroy                     = var.force_destroy
+
+  deploy_pipelines                    = var.deploy_pipelines
+  bigquery_deletion_protection        = var.deletion_protection
+  batch_launchers_deletion_protection = var.deletion_protection
+  pubsub_publishers                   = var.pubsub_publishers
+  alert_consumers                     = var.alert_consumers
+  streaming_max_workers               = var.streaming_max_workers
 }

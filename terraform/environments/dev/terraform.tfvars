@@ -25,3 +25,5 @@ production_source_url = "postgresql://loader@10.20.0.5:5432/production"
 
 scratch_retention_days = 3
 force_destroy          = true
+deletion_protection    = false
+streaming_max_workers  = 2

@@ -146,3 +146,33 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "deploy_pipelines" {
+  description = "Whether the pipelines' jobs exist (streaming Dataflow jobs, batch launcher Cloud Run jobs): false for the first apply, before Cloud Build has pushed the image (docs/deployment.md)."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Refuse to destroy BigQuery tables and the batch launcher jobs (false only for a throw-away environment)."
+  type        = bool
+  default     = true
+}
+
+variable "pubsub_publishers" {
+  description = "Members who may publish, per source topic: { sensor_readings = [the sensor gateway], machine_issues = [the mobile app's backend] }."
+  type        = map(list(string))
+  default     = {}
+}
+
+variable "alert_consumers" {
+  description = "Members who pull the critical alerts (subscription sensor-alerts-critical)."
+  type        = list(string)
+  default     = []
+}
+
+variable "streaming_max_workers" {
+  description = "Most workers per streaming job (README: one n2-standard-2 carries the mine; three drain a backlog)."
+  type        = number
+  default     = 3
+}

@@ -32,6 +32,8 @@ locals {
   defaults = { cpu = "1", memory = "2Gi", timeout = "21600s", max_retries = 0 }
   timeouts = { erp = "43200s", production = "21600s", rock_quality = "7200s", sensor_recompute = "10800s" }
 
+  job_names = { for name in keys(module.command.commands) : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
+
   # The pipelines are the command module's (one catalogue).
   launchers = {
     for name in keys(module.command.commands) : name => merge(
@@ -43,11 +45,12 @@ locals {
 }
 
 resource "google_cloud_run_v2_job" "launchers" {
-  for_each = local.launchers
+  # off for a project's first apply: Cloud Run refuses a job whose image does not exist yet
+  for_each = var.enabled ? local.launchers : {}
 
   project             = var.project_id
   location            = var.region
-  name                = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  name                = local.job_names[each.key]
   labels              = merge(var.labels, { pipeline = each.key })
   deletion_protection = var.deletion_protection
 
@@ -94,7 +97,7 @@ resource "google_cloud_run_v2_job" "launchers" {
 # job and the execution's operation while it waits (CloudRunExecuteJobOperator): on these jobs only.
 resource "google_cloud_run_v2_job_iam_member" "executors" {
   for_each = {
-    for grant in setproduct(keys(local.launchers), var.executors, ["roles/run.jobsExecutorWithOverrides", "roles/run.viewer"]) :
+    for grant in setproduct(keys(google_cloud_run_v2_job.launchers), var.executors, ["roles/run.jobsExecutorWithOverrides", "roles/run.viewer"]) :
     "${grant[0]} ${grant[2]} ${grant[1]}" => { pipeline = grant[0], member = grant[1], role = grant[2] }
   }
 

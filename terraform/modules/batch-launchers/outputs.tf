@@ -1,6 +1,6 @@
 output "jobs" {
-  description = "Cloud Run job name per pipeline (CloudRunExecuteJobOperator's job_name)."
-  value       = { for name, job in google_cloud_run_v2_job.launchers : name => job.name }
+  description = "Cloud Run job name per pipeline (CloudRunExecuteJobOperator's job_name), known before the jobs exist."
+  value       = local.job_names
 }
 
 output "job_ids" {

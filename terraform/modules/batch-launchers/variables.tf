@@ -166,3 +166,9 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "enabled" {
+  description = "Whether the jobs exist: false for a project's first apply, before Cloud Build has pushed the image."
+  type        = bool
+  default     = true
+}

@@ -38,6 +38,7 @@ locals {
     dataflow         = "service-${local.number}@dataflow-service-producer-prod.iam.gserviceaccount.com"
     gke              = "service-${local.number}@container-engine-robot.iam.gserviceaccount.com"
     pubsub           = "service-${local.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    run              = "service-${local.number}@serverless-robot-prod.iam.gserviceaccount.com"
     secretmanager    = "service-${local.number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
     storage          = "service-${local.number}@gs-project-accounts.iam.gserviceaccount.com"
     storagetransfer  = "project-${local.number}@storage-transfer-service.iam.gserviceaccount.com"
