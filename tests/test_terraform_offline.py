@@ -162,8 +162,12 @@ def test_plan_has_planned_values_and_unknowns(planned):
 def test_plan_reads_data_sources_as_placeholders(planned):
     labels = _changes(planned)['google_storage_bucket.hardened["landing"]']["change"]["after"]["labels"]
     assert labels == {"env": "test", "project_number": "<data.google_project.number>"}
-    (project,) = [r for r in planned["prior_state"]["values"]["root_module"]["resources"] if r["mode"] == "data"]
-    assert project["values"]["number"] == "<data.google_project.number>"
+    data = {r["address"]: r["values"] for r in planned["prior_state"]["values"]["root_module"]["resources"]}
+    assert data["data.google_project.this"]["number"] == "<data.google_project.number>"
+    assert data["data.google_compute_zones.available"]["project"] == "minera-test"  # the provider's
+    assert data["data.google_compute_zones.available"]["names"] == ["<data.google_compute_zones.names[0]>"]
+    job = _changes(planned)["google_dataflow_flex_template_job.job"]["change"]["after"]
+    assert job["parameters"]["zone"] == "<data.google_compute_zones.names[0]>"
 
 
 def test_plan_outputs(planned):

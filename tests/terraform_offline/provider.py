@@ -9,7 +9,8 @@ google 8.7.0 shape, and it answers just enough of the protocol for ``terraform p
   attribute that is still null marked unknown ("known after apply"), the way a real provider plans
   a create;
 * ``ReadDataSource``: the config with each computed attribute filled by a deterministic placeholder
-  (``"<data.google_project.number>"`` for strings, ``0`` for numbers, ``false``, empty collections);
+  (``"<data.google_project.number>"`` for strings, ``0`` for numbers, ``false``, lists and sets of one
+  such element, empty maps);
 * validation calls accept everything (what the real provider checks itself -- enums, regexes,
   conflicting arguments -- is not known here); ``ApplyResourceChange`` refuses.
 
@@ -118,8 +119,10 @@ def placeholder(cty_type: Any, path: str) -> Any:
         return False
     if isinstance(cty_type, list):
         kind = cty_type[0]
-        if kind in ("list", "set", "tuple"):
-            return []
+        if kind in ("list", "set"):  # one element, so ``names[0]`` and ``one(...)`` work in plans
+            return [placeholder(cty_type[1], f"{path}[0]")]
+        if kind == "tuple":
+            return [placeholder(t, f"{path}[{i}]") for i, t in enumerate(cty_type[1])]
         if kind == "map":
             return {}
         if kind == "object":
@@ -209,6 +212,9 @@ class StandInServicer(rpc.ProviderServicer):
     def ReadDataSource(self, request, context):
         config = read_dynamic_value(request.config)
         block = self.schema["data_source_schemas"][request.type_name]["block"]
+        for name, value in self.defaults.items():
+            if block["attributes"].get(name, {}).get("computed") and config.get(name) is None:
+                config[name] = value
         state = _fill_computed(block, config, f"data.{request.type_name}")
         return pb.ReadDataSource.Response(state=to_dynamic_value(state))
 

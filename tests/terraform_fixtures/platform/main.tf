@@ -29,6 +29,8 @@ provider "google-beta" {
 
 data "google_project" "this" {}
 
+data "google_compute_zones" "available" {}
+
 resource "google_storage_bucket" "hardened" {
   for_each = toset(var.buckets)
 
@@ -102,6 +104,7 @@ resource "google_dataflow_flex_template_job" "job" {
   container_spec_gcs_path = "gs://${google_storage_bucket.hardened["templates"].name}/templates/job.json"
   parameters = {
     subscription = google_pubsub_subscription.readings.id
+    zone         = data.google_compute_zones.available.names[0]
   }
 }
 
