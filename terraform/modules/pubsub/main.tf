@@ -93,6 +93,7 @@ resource "google_pubsub_subscription" "dataflow" {
 
 # Without a subscription a topic drops what is published to it: this one keeps the dead letters.
 resource "google_pubsub_subscription" "dead_letter" {
+  # checkov:skip=CKV2_MINERA_1:it holds the dead letters themselves; there is nowhere further to send them
   for_each = local.source_topics
 
   project                    = var.project_id
@@ -109,6 +110,7 @@ resource "google_pubsub_subscription" "dead_letter" {
 }
 
 resource "google_pubsub_subscription" "alerts" {
+  # checkov:skip=CKV2_MINERA_1:alerts wait here for a person (the critical backlog is the monitoring signal); nothing negatively acknowledges them, so nothing could be dead-lettered
   for_each = var.alert_subscriptions
 
   project                    = var.project_id

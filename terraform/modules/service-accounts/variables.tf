@@ -25,7 +25,7 @@ variable "accounts" {
   }
 
   validation {
-    condition     = alltrue([for name in keys(var.accounts) : can(regex("^[a-z][a-z0-9-]*$", name))])
-    error_message = "Component names are lower-case letters, digits and hyphens."
+    condition     = alltrue([for name in keys(var.accounts) : can(regex("^[a-z][a-z0-9_]*$", name))])
+    error_message = "Component names are lower-case letters, digits and underscores (an account id gets hyphens)."
   }
 }
