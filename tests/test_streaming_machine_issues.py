@@ -139,7 +139,7 @@ def test_a_critical_issue_opened_raises_one_alert(tmp_path, warehouse_url):
                                   "sensor_id FROM ops.alerts")
     assert alerts == [(f"streaming.machine_issues:critical_issue_opened:{uid(7)}", "streaming.machine_issues",
                        "critical_issue_opened", "SH-0003", uid(7), T0,
-                       "SH-0003: critical structural issue opened by op-1187: Crack in boom weld", None)]
+                       "SH-0003: critical structural issue opened: Crack in boom weld", None)]
 
 
 def test_simulated_shift_balances_and_matches_what_the_simulator_wrote(tmp_path, warehouse_url):

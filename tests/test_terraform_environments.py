@@ -83,7 +83,7 @@ COMMON_COUNTS = {
     "google_data_catalog_policy_tag": 1,
 }
 #: prod's customer-managed keys: each service agent's encrypter/decrypter grant on its key
-KMS_GRANTS = {"dev": 0, "prod": 12}
+KMS_GRANTS = {"dev": 0, "prod": 14}
 
 
 def resources(plan: dict, type_: str | None = None) -> list[dict]:

@@ -130,8 +130,11 @@ def test_each_module_readme_lists_its_variables_and_outputs_exactly(module):
     assert readme.startswith(f"# {module.name}\n"), "the README is titled with the module's name"
     assert section(readme, INPUTS) == inputs, f"run: python {Path(__file__).name} --write"
     assert section(readme, OUTPUTS) == outputs, f"run: python {Path(__file__).name} --write"
-    # a README says what the module creates, not only its interface
-    assert "## What it creates" in readme
+    # a README says what the module creates, not only its interface: every resource type but grants
+    created = {t for path in module.glob("*.tf")
+               for t in re.findall(r'^resource "([a-z0-9_]+)"', path.read_text(), re.M)}
+    unnamed = sorted(t for t in created if not t.endswith("_iam_member") and f"`{t}`" not in readme)
+    assert not unnamed, f"the README does not say it creates {unnamed}"
 
 
 def test_every_variable_and_output_is_described():

@@ -76,10 +76,11 @@ def critical_issue_alerts(events: pa.Table, pipeline: str) -> pa.Table:
     if critical.num_rows == 0:
         return alerts_table({"alert_id": pa.array([], pa.string())})
     issues = critical["issue_id"].to_pylist()
-    details = [f"{m}: critical {c} issue opened by {who}" + (f": {d}" if d else "")
-               for m, c, who, d in zip(critical["machine_id"].to_pylist(), critical["category"].to_pylist(),
-                                       critical["reported_by"].to_pylist(), critical["description"].to_pylist(),
-                                       strict=True)]
+    # Who reported it stays out: alerts reach BI readers and the alerts topic, while reported_by is
+    # a policy-tagged column of raw_mobile.machine_issue_events (its issue_id leads there).
+    details = [f"{m}: critical {c} issue opened" + (f": {d}" if d else "")
+               for m, c, d in zip(critical["machine_id"].to_pylist(), critical["category"].to_pylist(),
+                                  critical["description"].to_pylist(), strict=True)]
     rows = critical.num_rows
     return alerts_table({
         "alert_id": [f"{pipeline}:{CRITICAL_RULE}:{issue}" for issue in issues],

@@ -54,6 +54,7 @@ module "pubsub" {
   message_storage_regions   = [var.region]
   publishers                = var.pubsub_publishers
   streaming_service_account = module.service_accounts.emails.streaming
+  service_agent             = module.project_services.service_agents["pubsub"]
   dead_letter_readers       = var.dead_letter_readers
   alert_subscriptions = {
     critical = {

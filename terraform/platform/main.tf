@@ -128,16 +128,27 @@ resource "google_service_account_iam_member" "batch_launches_as_itself" {
   member             = module.service_accounts.iam_emails["batch"]
 }
 
-# Dataflow jobs and the batch launchers' Cloud Run jobs encrypted with the platform's key
-# (kms_keys.dataflow): the Dataflow, Compute Engine and Cloud Run service agents use it.
-resource "google_kms_crypto_key_iam_member" "dataflow_cmek" {
-  for_each = var.kms_keys.dataflow == null ? {} : {
-    dataflow = module.project_services.service_agents["dataflow"]
-    compute  = module.project_services.service_agents["compute"]
-    run      = module.project_services.service_agents["run"]
+# The service agents that encrypt with the platform's keys and are not granted inside a module:
+# Dataflow jobs and the batch launchers' Cloud Run jobs (kms_keys.dataflow: the Dataflow, Compute
+# Engine and Cloud Run agents), Pub/Sub topics (kms_keys.pubsub) and BigQuery datasets
+# (kms_keys.bigquery). A key left null is Google-managed: no grant.
+locals {
+  cmek_agents = {
+    dataflow = ["dataflow", "compute", "run"]
+    pubsub   = ["pubsub"]
+    bigquery = ["bigquery"]
   }
+  cmek_grants = merge([
+    for key, agents in local.cmek_agents : {
+      for agent in agents : "${key}/${agent}" => { key = var.kms_keys[key], agent = agent }
+    } if var.kms_keys[key] != null
+  ]...)
+}
 
-  crypto_key_id = var.kms_keys.dataflow
+resource "google_kms_crypto_key_iam_member" "service_agents" {
+  for_each = local.cmek_grants
+
+  crypto_key_id = each.value.key
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-  member        = "serviceAccount:${each.value}"
+  member        = "serviceAccount:${module.project_services.service_agents[each.value.agent]}"
 }

@@ -16,6 +16,13 @@ data "google_project" "this" {
   project_id = var.project_id
 }
 
+# BigQuery's encryption agent exists once asked for: this data source asks (and creates it).
+data "google_bigquery_default_service_account" "this" {
+  project = var.project_id
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_project_service_identity" "agents" {
   for_each = toset(var.service_identities)
   provider = google-beta
@@ -47,5 +54,6 @@ locals {
     for service, identity in google_project_service_identity.agents :
     trimsuffix(service, ".googleapis.com") => identity.email
   }
-  service_agents = merge(local.service_agent_formats, local.created_agents)
+  service_agents = merge(local.service_agent_formats, local.created_agents,
+  { bigquery = data.google_bigquery_default_service_account.this.email })
 }

@@ -11,7 +11,7 @@ locals {
   topics = merge(local.source_topics, { alerts = "sensor-alerts" })
 
   # the Pub/Sub service agent forwards undeliverable messages to the dead-letter topics
-  pubsub_agent = google_project_service_identity.pubsub.member
+  pubsub_agent = "serviceAccount:${var.service_agent}"
 
   publisher_grants = merge([
     for key, members in var.publishers : { for m in members : "${key}|${m}" => { topic = key, member = m } }
@@ -22,13 +22,6 @@ locals {
   dead_letter_reader_grants = merge([
     for key in keys(local.source_topics) : { for m in var.dead_letter_readers : "${key}|${m}" => { subscription = key, member = m } }
   ]...)
-}
-
-# The service agent exists once the API has been used; asking for it creates it now.
-resource "google_project_service_identity" "pubsub" {
-  provider = google-beta
-  project  = var.project_id
-  service  = "pubsub.googleapis.com"
 }
 
 resource "google_pubsub_topic" "this" {

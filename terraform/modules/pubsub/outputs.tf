@@ -33,11 +33,6 @@ output "alert_subscriptions" {
   value       = { for k, s in google_pubsub_subscription.alerts : k => s.id }
 }
 
-output "service_agent" {
-  description = "The Pub/Sub service agent's email: it needs encrypt/decrypt on the Pub/Sub CMEK key."
-  value       = google_project_service_identity.pubsub.email
-}
-
 output "alert_subscription_names" {
   description = "Alert subscription names by key (monitoring's subscription_id label)."
   value       = { for k, s in google_pubsub_subscription.alerts : k => s.name }

@@ -74,3 +74,8 @@ variable "dead_letter_readers" {
   type        = list(string)
   default     = []
 }
+
+variable "service_agent" {
+  description = "E-mail of the project's Pub/Sub service agent (project-services output service_agents.pubsub, created there up front): it forwards undeliverable messages to the dead-letter topics."
+  type        = string
+}
