@@ -1,7 +1,7 @@
 # make demo  -- the platform end to end on the embedded local defaults
 # make test  -- lint and the test suite (two pytest workers)
 # make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
-# make test-terraform -- the offline Terraform harness's own tests (validate, plan, checkov; ~1 minute)
+# make test-terraform -- Terraform: the offline harness, both environments (fmt, validate, plan, checkov), module docs
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
@@ -46,16 +46,19 @@ tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/whee
 demo: $(VENV)/.installed
 	$(PY) -m pipelines.demo
 
-#: types, schemas, the BigQuery requests, Oracle SQL, message validation, lineage: no services started
+#: types, schemas, the BigQuery requests, Oracle SQL, message validation, lineage, template specs,
+#: module READMEs: no services started (the Terraform plans: make test-terraform)
 FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_warehouse.py \
-	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py
+	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
+	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py
 
 test: $(VENV)/.installed tools
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
 
 test-terraform: $(VENV)/.installed tools
-	$(PY) -m pytest tests/test_terraform_offline.py
+	$(PY) -m pytest -n 2 tests/test_terraform_offline.py tests/test_terraform_environments.py \
+		tests/test_terraform_module_docs.py tests/test_batch_launchers.py
 
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .
