@@ -19,40 +19,12 @@ MODULES = Path(__file__).resolve().parents[1] / "terraform" / "modules"
 INPUTS, OUTPUTS = "## Inputs", "## Outputs"
 
 
-def blocks(text: str, kind: str) -> list[tuple[str, str]]:
-    """(name, body) of each top-level ``kind "name" { ... }`` block, in file order (braces matched,
-    strings and heredocs included)."""
-    found = []
-    for match in re.finditer(rf'^{kind}\s+"([^"]+)"\s*\{{', text, re.M):
-        depth, i = 1, match.end()
-        in_string = False
-        while depth:
-            ch = text[i]
-            if in_string:
-                if ch == "\\":
-                    i += 1
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            i += 1
-        found.append((match.group(1), text[match.end():i - 1]))
-    return found
-
-
-def attribute(body: str, name: str) -> str | None:
-    """The expression of a top-level ``name = ...`` in a block body, across lines while brackets
-    are open; None when absent."""
-    match = re.search(rf"^  {name}\s*=\s*", body, re.M)
-    if not match:
-        return None
-    depth, i, in_string = 0, match.end(), False
-    while i < len(body):
-        ch = body[i]
+def _end(text: str, i: int, *, line: bool) -> int:
+    """Where what starts at ``i`` ends: the bracket that closes one opened before ``i`` or, for a
+    ``line`` (an attribute's expression), the first line break outside brackets and strings."""
+    depth, in_string = 0, False
+    while i < len(text):
+        ch = text[i]
         if in_string:
             if ch == "\\":
                 i += 1
@@ -64,10 +36,26 @@ def attribute(body: str, name: str) -> str | None:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == "\n" and depth == 0:
-            break
+            if depth < 0:
+                return i
+        elif ch == "\n" and depth == 0 and line:
+            return i
         i += 1
-    return one_line(body[match.end():i])
+    return i
+
+
+def blocks(text: str, kind: str) -> list[tuple[str, str]]:
+    """(name, body) of each top-level ``kind "name" { ... }`` block, in file order (brackets and
+    strings matched)."""
+    return [(match.group(1), text[match.end():_end(text, match.end(), line=False)])
+            for match in re.finditer(rf'^{kind}\s+"([^"]+)"\s*\{{', text, re.M)]
+
+
+def attribute(body: str, name: str) -> str | None:
+    """The expression of a top-level ``name = ...`` in a block body, across lines while brackets
+    are open; None when absent."""
+    match = re.search(rf"^  {name}\s*=\s*", body, re.M)
+    return one_line(body[match.end():_end(body, match.end(), line=True)]) if match else None
 
 
 def one_line(expression: str) -> str:

@@ -186,9 +186,9 @@ resource "google_monitoring_alert_policy" "dead_letter_rows" {
       A streaming job refused messages (not JSON, a missing field, a wrong type, an impossible value,
       or later than the allowed lateness) and wrote them to `${local.ops}.dead_letter`, with the reason in `error`.
 
-      1. What and why: `bq query --use_legacy_sql=false 'SELECT pipeline, error, COUNT(*) AS n, MIN(received_at) AS first
+      1. What and why: `` bq query --use_legacy_sql=false 'SELECT pipeline, error, COUNT(*) AS n, MIN(received_at) AS first
          FROM `${local.ops}.dead_letter` WHERE received_at > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 HOUR)
-         GROUP BY 1, 2 ORDER BY n DESC'`
+         GROUP BY 1, 2 ORDER BY n DESC' ``
       2. A producer sends bad data: tell its owner (sensor firmware, the mobile app). A rule of ours is wrong: fix it and deploy.
       3. After the fix, replay them: `python -m pipelines.streaming.replay_dead_letters --pipeline <sensors|machine_issues>
          --where "error LIKE '...'" --warehouse bigquery://${var.project_id} --topic <input topic id>` (try `--dry_run` first).
@@ -374,9 +374,9 @@ resource "google_monitoring_alert_policy" "batch_run_failed" {
       A loader (erp, production, rock_quality, sensor_recompute) failed a table or a whole run. Nothing half-loaded is
       visible: a failed table keeps its previous rows and watermark, and the next run reads the same window again.
 
-      1. Which and why: `bq query --use_legacy_sql=false 'SELECT run_id, pipeline, table_name, target_table, error, started_at
+      1. Which and why: `` bq query --use_legacy_sql=false 'SELECT run_id, pipeline, table_name, target_table, error, started_at
          FROM `${local.ops}.load_runs` WHERE status = "failed" AND started_at > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)
-         ORDER BY started_at DESC'`
+         ORDER BY started_at DESC' ``
       2. The log line: `gcloud logging read 'textPayload:"FAILED, nothing committed" OR jsonPayload.message:"FAILED, nothing committed"' --project ${var.project_id} --freshness 1d`;
          a failed DAG run: the task log in the Airflow UI; a failed Dataflow job: `gcloud dataflow jobs list --status failed --project ${var.project_id}`.
       3. Rock-quality files refused are in `${local.ops}.rejected_files` (copies under the quarantine bucket).
@@ -422,8 +422,8 @@ resource "google_monitoring_alert_policy" "critical_alerts" {
 
       1. What: `gcloud pubsub subscriptions pull ${var.critical_alerts_subscription} --project ${var.project_id} --limit 20`
          (attributes rule, sensor_id, zone, machine_id, alert_id), or
-         `bq query --use_legacy_sql=false 'SELECT rule, sensor_id, zone, machine_id, details, event_time FROM `${local.ops}.alerts`
-         WHERE rule IN ("ppv_limit_curve", "critical_issue_opened") AND raised_at > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 HOUR)'`
+         `` bq query --use_legacy_sql=false 'SELECT rule, sensor_id, zone, machine_id, details, event_time FROM `${local.ops}.alerts`
+         WHERE rule IN ("ppv_limit_curve", "critical_issue_opened") AND raised_at > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 HOUR)' ``
       2. Vibration over the limit: tell the blasting / geotechnical supervisor of the zone. Critical issue: the shift supervisor of the machine.
       3. Handled: acknowledge them so the incident closes: `gcloud pubsub subscriptions seek ${var.critical_alerts_subscription}
          --time "$(date -u +%FT%TZ)" --project ${var.project_id}` (or pull them with --auto-ack).
