@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time as _time
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -24,9 +25,6 @@ from pipelines.transform.build import ChecksFailed, build
 from pipelines.transform.project import close_context, open_context
 
 UTC = timezone.utc
-TODAY = datetime.now(UTC).date()
-DAY = TODAY - timedelta(days=2)  # complete, and within the marts' lookback of a run tomorrow
-BEFORE = DAY - timedelta(days=1)
 MARTS = ("marts.vibration_by_zone_day", "marts.sensor_health_by_day")
 
 
@@ -35,33 +33,56 @@ def at(day: date, clock: str) -> datetime:
     return datetime.combine(day, time.fromisoformat(clock), UTC)
 
 
-# (sensor, zone, event time, ppv mm/s, frequency Hz, battery V). The limit curve (DIN 4150-3 line 1):
-# 20 mm/s up to 10 Hz, 20 -> 40 mm/s from 10 to 50 Hz, 40 -> 50 mm/s from 50 to 100 Hz, 50 above.
-READINGS = [
-    # north-pit-1, VIB-N1-001. 10:00: max 31 at 30 Hz; limit 20 + (40-20)/(50-10) * (30-10) = 30: over
-    ("VIB-N1-001", "north-pit-1", at(DAY, "10:00:05"), 31.0, 30.0, 3.60),
-    ("VIB-N1-001", "north-pit-1", at(DAY, "10:00:40"), 2.0, 12.0, 3.61),
-    # 10:01: 29 at 30 Hz, under 30
-    ("VIB-N1-001", "north-pit-1", at(DAY, "10:01:10"), 29.0, 30.0, 3.60),
-    # 11:00: 21 at 5 Hz; below 10 Hz the limit is flat, 20: over
-    ("VIB-N1-001", "north-pit-1", at(DAY, "11:00:00"), 21.0, 5.0, 3.59),
-    # VIB-N1-002. 10:00: 45 at 60 Hz; limit 40 + (50-40)/(100-50) * (60-50) = 42: over
-    ("VIB-N1-002", "north-pit-1", at(DAY, "10:00:20"), 45.0, 60.0, 3.70),
-    # 10:02: 49 at 200 Hz; above 100 Hz flat, 50: under. The day's peak, though not over its limit
-    ("VIB-N1-002", "north-pit-1", at(DAY, "10:02:00"), 49.0, 200.0, 3.70),
-]
-# 12:00 to 12:20: VIB-N1-001 every 30 s (41 readings in 21 minutes, 1 mm/s at 10 Hz: under); VIB-N1-003 at
-# 12:00:00 and 12:08:00 only, so the speed layer's silent_sensor rule (quiet for more than 5 minutes while
-# the mine reports, judged per hour) fires twice: 12:00:00 -> 12:08:00, and 12:08:00 -> 12:20:00 (the
-# hour's newest reading).
-READINGS += [("VIB-N1-001", "north-pit-1", at(DAY, "12:00:00") + timedelta(seconds=30 * i), 1.0, 10.0, 3.58)
-             for i in range(41)]
-READINGS += [("VIB-N1-003", "north-pit-1", at(DAY, "12:00:00"), 1.0, 10.0, 3.70),
-             ("VIB-N1-003", "north-pit-1", at(DAY, "12:08:00"), 1.0, 10.0, 3.69),
-             # the day before: VIB-N1-003's battery at 3.75
-             ("VIB-N1-003", "north-pit-1", at(BEFORE, "12:00:00"), 1.0, 10.0, 3.75),
-             # a zone the mine's list does not have yet: measured all the same, a warning
-             ("VIB-X-001", "west-bench-7", at(DAY, "10:00:30"), 1.0, 10.0, 3.80)]
+def _dated(today: date) -> None:
+    """The test days and readings for ``today``: DAY is two days back (complete, and within the
+    marts' lookback of a run tomorrow). Globals, so the tests read them when they run."""
+    global TODAY, DAY, BEFORE, READINGS
+    TODAY = today
+    DAY = TODAY - timedelta(days=2)
+    BEFORE = DAY - timedelta(days=1)
+    # (sensor, zone, event time, ppv mm/s, frequency Hz, battery V). The limit curve (DIN 4150-3 line 1):
+    # 20 mm/s up to 10 Hz, 20 -> 40 mm/s from 10 to 50 Hz, 40 -> 50 mm/s from 50 to 100 Hz, 50 above.
+    READINGS = [
+        # north-pit-1, VIB-N1-001. 10:00: max 31 at 30 Hz; limit 20 + (40-20)/(50-10) * (30-10) = 30: over
+        ("VIB-N1-001", "north-pit-1", at(DAY, "10:00:05"), 31.0, 30.0, 3.60),
+        ("VIB-N1-001", "north-pit-1", at(DAY, "10:00:40"), 2.0, 12.0, 3.61),
+        # 10:01: 29 at 30 Hz, under 30
+        ("VIB-N1-001", "north-pit-1", at(DAY, "10:01:10"), 29.0, 30.0, 3.60),
+        # 11:00: 21 at 5 Hz; below 10 Hz the limit is flat, 20: over
+        ("VIB-N1-001", "north-pit-1", at(DAY, "11:00:00"), 21.0, 5.0, 3.59),
+        # VIB-N1-002. 10:00: 45 at 60 Hz; limit 40 + (50-40)/(100-50) * (60-50) = 42: over
+        ("VIB-N1-002", "north-pit-1", at(DAY, "10:00:20"), 45.0, 60.0, 3.70),
+        # 10:02: 49 at 200 Hz; above 100 Hz flat, 50: under. The day's peak, though not over its limit
+        ("VIB-N1-002", "north-pit-1", at(DAY, "10:02:00"), 49.0, 200.0, 3.70),
+    ]
+    # 12:00 to 12:20: VIB-N1-001 every 30 s (41 readings in 21 minutes, 1 mm/s at 10 Hz: under); VIB-N1-003 at
+    # 12:00:00 and 12:08:00 only, so the speed layer's silent_sensor rule (quiet for more than 5 minutes while
+    # the mine reports, judged per hour) fires twice: 12:00:00 -> 12:08:00, and 12:08:00 -> 12:20:00 (the
+    # hour's newest reading).
+    READINGS += [("VIB-N1-001", "north-pit-1", at(DAY, "12:00:00") + timedelta(seconds=30 * i), 1.0, 10.0, 3.58)
+                 for i in range(41)]
+    READINGS += [("VIB-N1-003", "north-pit-1", at(DAY, "12:00:00"), 1.0, 10.0, 3.70),
+                 ("VIB-N1-003", "north-pit-1", at(DAY, "12:08:00"), 1.0, 10.0, 3.69),
+                 # the day before: VIB-N1-003's battery at 3.75
+                 ("VIB-N1-003", "north-pit-1", at(BEFORE, "12:00:00"), 1.0, 10.0, 3.75),
+                 # a zone the mine's list does not have yet: measured all the same, a warning
+                 ("VIB-X-001", "west-bench-7", at(DAY, "10:00:30"), 1.0, 10.0, 3.80)]
+
+
+_dated(datetime.now(UTC).date())
+
+
+@pytest.fixture(autouse=True)
+def _one_date_per_test():
+    """SQLMesh's intervals follow the real clock: a test must not straddle midnight (UTC). One that
+    would start less than five minutes before it waits until it has passed; one that starts on a
+    later day than the module was imported on takes that day's dates."""
+    left = (datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0), UTC)
+            - datetime.now(UTC)).total_seconds()
+    if left < 300:
+        _time.sleep(left + 1)
+    if datetime.now(UTC).date() != TODAY:
+        _dated(datetime.now(UTC).date())
 
 
 def replay(path: Path, readings: list[tuple]) -> Path:
