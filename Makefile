@@ -3,13 +3,14 @@
 # make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
 # make test-terraform -- Terraform: the offline harness, both environments (fmt, validate, plan, checkov), module docs
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
+# make airflow-venvs -- the Airflows the DAG tests run in (.venv-tools/airflow3, .venv-tools/airflow2)
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-fast test-terraform tools lint bench stack-start stack-stop clean
+.PHONY: demo test test-fast test-terraform tools airflow-venvs airflow-locks test-dags lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,30 @@ $(TOOLS)/wheels/.downloaded: $(TOOL_REQS)/requirements-schemas.txt
 	rm -rf $(TOOLS)/wheels
 	$(PYTHON) -m pip download --quiet --no-deps -d $(TOOLS)/wheels -r $<
 	touch $@
+
+# The DAG tests' Airflows (tests/test_composer_dags.py): Composer's side has neither Beam nor this
+# package, so Airflow gets venvs of its own, installed by uv from the compiled locks in tests/airflow/
+# (make airflow-locks recompiles them). uv itself comes from PyPI into a small venv.
+UV_VERSION := 0.13.8
+UV := $(TOOLS)/uv/bin/uv
+AIRFLOW_REQS := tests/airflow
+
+$(UV):
+	rm -rf $(TOOLS)/uv
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(TOOLS)/airflow%/.installed: $(AIRFLOW_REQS)/requirements-airflow%.txt | $(UV)
+	rm -rf $(TOOLS)/airflow$*
+	$(UV) venv --quiet --python $(PYTHON) $(TOOLS)/airflow$*
+	$(UV) pip install --quiet --python $(TOOLS)/airflow$*/bin/python -r $<
+	touch $@
+
+airflow-venvs: $(TOOLS)/airflow3/.installed $(TOOLS)/airflow2/.installed
+
+airflow-locks: | $(UV)
+	for v in 2 3; do $(UV) pip compile --quiet --python-version 3.11 --no-header \
+		$(AIRFLOW_REQS)/requirements-airflow$$v.in -o $(AIRFLOW_REQS)/requirements-airflow$$v.txt; done
 
 tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/wheels/.downloaded
 
