@@ -106,5 +106,6 @@ locals {
     PRODUCTION_PASSWORD_SECRET = module.secrets.ids["production_db_password"]
     SENSOR_READINGS_TOPIC      = local.topic_ids["sensor_readings"]
     MACHINE_ISSUES_TOPIC       = local.topic_ids["machine_issues"]
+    PIPELINES_LAUNCH           = "cloud_run"
   }
 }
