@@ -3,6 +3,7 @@
 # make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
 # make test-terraform -- Terraform: the offline harness, both environments (fmt, validate, plan, checkov), module docs
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
+# make test-dags -- the Composer DAGs on real Airflow 3.3 and 2.11
 # make airflow-venvs -- the Airflows the DAG tests run in (.venv-tools/airflow3, .venv-tools/airflow2)
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
@@ -77,13 +78,18 @@ FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_
 	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
 	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py
 
-test: $(VENV)/.installed tools
+test: $(VENV)/.installed tools airflow-venvs
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
 
 test-terraform: $(VENV)/.installed tools
 	$(PY) -m pytest -n 2 tests/test_terraform_offline.py tests/test_terraform_environments.py \
 		tests/test_terraform_module_docs.py tests/test_batch_launchers.py
+
+#: the Composer DAGs, read by real Airflow 3.3 and 2.11 (their own venvs), and ruff's Airflow rules
+test-dags: $(VENV)/.installed airflow-venvs
+	$(PY) -m ruff check --select AIR composer_dags
+	$(PY) -m pytest -n 2 tests/test_composer_dags.py
 
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .

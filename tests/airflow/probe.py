@@ -137,6 +137,13 @@ def main(argv: list[str]) -> int:
             "tags": sorted(dag.tags or []),
             "tasks": tasks,
         }
+    from minera_dags import launch  # importable now: the DAG folder is on sys.path
+
+    out["settings"] = {name: getattr(launch, name) for name in (
+        "PRODUCTION_LAG", "ERP_AFTER_NIGHT_JOBS", "LAB_FILES_HOUR_UTC", "SENSOR_LATENESS", "START_DATE")}
+    out["settings"]["mode"] = launch.mode()
+    out["settings"]["modules"] = launch.MODULES
+    out["settings"]["cloud_run_jobs"] = launch.cloud_run_jobs()
     with open(args.out, "w") as f:
         json.dump(_jsonable(out), f, indent=1, sort_keys=True)
     return 0

@@ -1,0 +1,272 @@
+"""The Composer DAGs (composer_dags/), read by a real Airflow 3.3 and 2.11.
+
+The project venv has no Airflow (Composer's side has no Beam and no ``pipelines``): each Airflow
+lives in a venv of its own under .venv-tools/ (``make airflow-venvs``, locks in tests/airflow/),
+and tests/airflow/probe.py runs there, loads the DAG folder with a real ``DagBag``, renders every
+task's templates for given data intervals and writes what it saw as JSON, which these tests check
+against the pipelines' own parameters. A missing Airflow venv fails these tests: it never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.options import LakeOptions
+from pipelines.templates import template_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGS = ROOT / "composer_dags"
+TOOLS = Path(os.environ.get("MINERA_TOOLS_DIR", ROOT / ".venv-tools"))
+ENVIRONMENT = json.loads((DAGS / "environment.json").read_text())
+AIRFLOWS = ("3", "2")
+LOCAL_PYTHON = "/opt/minera/python"  # local:PATH; need not exist to render
+
+#: one hour of the production DAG, one day of the daily ones (the ERP's, the lab's, the sensors')
+HOUR = ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z")
+DAY = ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z")
+LAB_DAY = ("2026-11-22T06:00:00Z", "2026-11-23T06:00:00Z")
+
+DAG_TASKS = {
+    "production_load_hourly": {"wait_for_lag": [], "load": ["wait_for_lag"]},
+    "erp_load_daily": {"wait_for_night_jobs": [], "load": ["wait_for_night_jobs"]},
+    "lab_files_daily": {"load": []},
+    "sensor_recompute_daily": {"wait_for_lateness": [], "recompute": ["wait_for_lateness"]},
+    "models_after_loads": {"build": []},
+}
+#: the task that launches each pipeline
+LAUNCHES = {
+    ("production_load_hourly", "load"): "production",
+    ("erp_load_daily", "load"): "erp",
+    ("lab_files_daily", "load"): "rock_quality",
+    ("sensor_recompute_daily", "recompute"): "sensor_recompute",
+    ("models_after_loads", "build"): "models",
+}
+ASSETS = {
+    "production_load_hourly": "minera://warehouse/raw_production",
+    "erp_load_daily": "minera://warehouse/raw_erp",
+    "lab_files_daily": "minera://warehouse/raw_vendor",
+    "sensor_recompute_daily": "minera://warehouse/batch/sensor_minute_metrics",
+}
+#: the exact arguments each launch sends for an interval (the same on Cloud Run and locally)
+EXPECTED_ARGS = {
+    ("production_load_hourly", HOUR): ["--start=2026-11-22T05:00:00Z", "--end=2026-11-22T06:00:00Z",
+                                       "--run_id=production_load_hourly.20261122T0500Z.try1"],
+    ("erp_load_daily", DAY): ["--start=2026-11-22T00:00:00Z", "--end=2026-11-23T00:00:00Z",
+                              "--run_id=erp_load_daily.20261122T0000Z.try1"],
+    ("lab_files_daily", LAB_DAY): ["--run_id=lab_files_daily.20261122T0600Z.try1"],
+    ("sensor_recompute_daily", DAY): ["--date=2026-11-22", "--run_id=sensor_recompute_daily.20261122T0000Z.try1"],
+    ("models_after_loads", DAY): [],
+}
+#: when each wait lets the run go on (interval end + lag, SAP's night jobs, the sensors' lateness)
+EXPECTED_WAITS = {
+    ("production_load_hourly", "wait_for_lag", HOUR): "2026-11-22T06:05:00+00:00",
+    ("erp_load_daily", "wait_for_night_jobs", DAY): "2026-11-23T04:00:00+00:00",
+    ("sensor_recompute_daily", "wait_for_lateness", DAY): "2026-11-23T02:00:00+00:00",
+}
+CRONS = {"production_load_hourly": "0 * * * *", "erp_load_daily": "0 0 * * *", "lab_files_daily": "0 6 * * *",
+         "sensor_recompute_daily": "0 0 * * *"}
+
+
+def _environment(mode: str, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in ENVIRONMENT}
+    env.update({name: f"{name.lower()}-value" for name in ENVIRONMENT})
+    env.update({
+        "PIPELINES_LAUNCH": mode,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+        "PYTHONWARNINGS": "ignore",
+    })
+    return env
+
+
+def airflow_python(version: str) -> Path:
+    python = TOOLS / f"airflow{version}" / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"no Airflow {version} venv at {python.parent.parent}: run `make airflow-venvs` "
+                    "(or point MINERA_TOOLS_DIR at the .venv-tools holding it)", pytrace=False)
+    return python
+
+
+_PROBES: dict[tuple[str, str, int], dict] = {}
+
+
+def probe(version: str, mode: str, tmp_path_factory, try_number: int = 1) -> dict:
+    """What Airflow ``version`` sees of the DAG folder with ``PIPELINES_LAUNCH=mode`` (once per session),
+    templates rendered for the task's try ``try_number``."""
+    if (version, mode, try_number) not in _PROBES:
+        python = airflow_python(version)
+        home = tmp_path_factory.mktemp(f"airflow{version}")
+        out = home / "probe.json"
+        intervals = [arg for interval in (HOUR, DAY, LAB_DAY) for arg in ("--interval", *interval)]
+        done = subprocess.run([str(python), str(ROOT / "tests" / "airflow" / "probe.py"), "--out", str(out),
+                               "--try_number", str(try_number), *intervals],
+                              env=_environment(mode, home), cwd=home, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"probe failed on Airflow {version}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        _PROBES[(version, mode, try_number)] = json.loads(out.read_text())
+    return _PROBES[(version, mode, try_number)]
+
+
+@pytest.fixture(scope="module", params=AIRFLOWS, ids=lambda v: f"airflow{v}")
+def cloud(request, tmp_path_factory) -> dict:
+    return probe(request.param, "cloud_run", tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=AIRFLOWS, ids=lambda v: f"airflow{v}")
+def local(request, tmp_path_factory) -> dict:
+    return probe(request.param, f"local:{LOCAL_PYTHON}", tmp_path_factory)
+
+
+def launched_args(task: dict, interval: tuple[str, str]) -> list[str]:
+    """The arguments a task sends for ``interval``: a Cloud Run override's ``args`` or the local
+    command line's arguments after ``python -m MODULE``."""
+    rendered = task["rendered"]["/".join(interval)]
+    if "overrides" in rendered:
+        (container,) = rendered["overrides"]["container_overrides"]
+        return container["args"]
+    if "bash_command" in rendered:
+        return shlex.split(rendered["bash_command"])[3:]
+    return rendered["op_args"][1:]
+
+
+def test_every_dag_imports_on_airflow_3_and_2_in_both_modes(cloud, local):
+    for seen in (cloud, local):
+        assert seen["import_errors"] == {}
+        assert set(seen["dags"]) == set(DAG_TASKS)
+        assert sorted(seen["files"]) == sorted(f"{dag}.py" for dag in DAG_TASKS)  # one DAG a file
+        # nothing heavy at import: no Beam, no pipelines package, no Arrow; the folder parses fast
+        assert seen["modules_loaded"] == []
+        assert seen["parse_seconds"] < 2 * len(DAG_TASKS)
+    assert cloud["airflow"].split(".")[0] in AIRFLOWS
+
+
+def test_tasks_dependencies_retries_timeouts_and_callback(cloud):
+    for dag_id, tasks in DAG_TASKS.items():
+        dag = cloud["dags"][dag_id]
+        assert {t: v["upstream"] for t, v in dag["tasks"].items()} == tasks, dag_id
+        for task_id, task in dag["tasks"].items():
+            assert task["retries"] == 3 and task["retry_exponential_backoff"] is True, (dag_id, task_id)
+            assert task["retry_delay"] == 300 and task["max_retry_delay"] == 3600
+            assert 0 < task["execution_timeout"] <= dag["dagrun_timeout"], (dag_id, task_id)
+            assert task["on_failure_callback"] == ["on_failure"], (dag_id, task_id)
+        assert dag["max_active_runs"] in (1, 2)
+        assert dag["start_date"] == "2026-12-01T00:00:00+00:00"
+
+
+def test_schedules_are_data_interval_timetables_with_catchup(cloud):
+    for dag_id, cron in CRONS.items():
+        dag = cloud["dags"][dag_id]
+        # a bare cron string on Airflow 3 is CronTriggerTimetable: an interval of zero length
+        assert dag["timetable"]["class"] == "CronDataIntervalTimetable", dag_id
+        assert (dag["timetable"]["cron"], dag["timetable"]["timezone"]) == (cron, "UTC"), dag_id
+        assert dag["catchup"] is True, dag_id
+        # the loads hold a watermark: one run at a time, in order
+        assert dag["max_active_runs"] == (2 if dag_id == "sensor_recompute_daily" else 1), dag_id
+
+
+def test_the_models_run_after_any_load_has_landed(cloud):
+    for dag_id, uri in ASSETS.items():
+        (launch,) = [t for t in cloud["dags"][dag_id]["tasks"].values() if t["outlets"]]
+        assert launch["outlets"] == [uri], dag_id
+    models = cloud["dags"]["models_after_loads"]
+    assert models["schedule_assets"] == sorted(ASSETS.values())
+    assert models["schedule_condition"] in ("AssetAny", "DatasetAny")
+    assert models["catchup"] is False
+
+
+def test_every_batch_pipeline_is_launched_by_a_dag_on_its_cloud_run_job(cloud):
+    jobs = {value: name for name, value in cloud["settings"]["cloud_run_jobs"].items()}
+    launched = {}
+    for (dag_id, task_id), pipeline in LAUNCHES.items():
+        task = cloud["dags"][dag_id]["tasks"][task_id]
+        rendered = task["rendered"]["/".join(DAY)]
+        if pipeline == "models":  # no launcher job on Google Cloud yet (PROGRESS.md)
+            assert task["operator"] == "PythonOperator" and rendered["op_args"] == ["models"]
+            continue
+        assert task["operator"] == "CloudRunExecuteJobOperator"
+        assert (rendered["project_id"], rendered["region"]) == ("project_id-value", "region-value")
+        assert rendered["overrides"]["container_overrides"][0]["name"] == "batch_job_container-value"
+        launched[jobs[rendered["job_name"]]] = dag_id
+    assert set(launched) == {"erp", "production", "rock_quality", "sensor_recompute"}
+    assert cloud["settings"]["cloud_run_jobs"]["production"] == "batch_job_production-value"
+
+
+@pytest.mark.parametrize(("dag_id", "interval"), list(EXPECTED_ARGS), ids=lambda v: v if isinstance(v, str) else "")
+def test_each_launch_sends_exactly_these_arguments_for_its_interval(cloud, local, dag_id, interval):
+    (task_id,) = [t for (d, t) in LAUNCHES if d == dag_id]
+    pipeline = LAUNCHES[(dag_id, task_id)]
+    expected = EXPECTED_ARGS[(dag_id, interval)]
+    if pipeline != "models":
+        assert launched_args(cloud["dags"][dag_id]["tasks"][task_id], interval) == expected
+        # every argument is one the pipeline takes (its template's parameters, one catalogue)
+        assert {a.split("=", 1)[0].removeprefix("--") for a in expected} <= template_parameters(pipeline)
+    # locally: the same arguments, to the same module, with the configured python, in the repository
+    rendered = local["dags"][dag_id]["tasks"][task_id]["rendered"]["/".join(interval)]
+    command = shlex.split(rendered["bash_command"])
+    assert command[:3] == [LOCAL_PYTHON, "-m", local["settings"]["modules"][pipeline]]
+    assert command[3:] == expected
+    assert rendered["cwd"] == str(ROOT)
+
+
+def test_a_retry_gets_a_run_id_of_its_own(tmp_path_factory):
+    """The run id names the interval and the try: a retry stages under a prefix of its own."""
+    seen = probe("3", "cloud_run", tmp_path_factory, try_number=2)
+    args = launched_args(seen["dags"]["production_load_hourly"]["tasks"]["load"], HOUR)
+    first = EXPECTED_ARGS[("production_load_hourly", HOUR)]
+    assert args == [*first[:2], "--run_id=production_load_hourly.20261122T0500Z.try2"]
+
+
+def test_the_waits_hold_each_run_until_its_data_is_complete(cloud):
+    for (dag_id, task_id, interval), target in EXPECTED_WAITS.items():
+        task = cloud["dags"][dag_id]["tasks"][task_id]
+        assert task["operator"] == "DateTimeSensor"
+        assert task["rendered"]["/".join(interval)]["target_time"] == target, dag_id
+
+
+def test_the_dags_settings_match_the_pipelines(cloud):
+    settings = cloud["settings"]
+    catalogue = yaml.safe_load((ROOT / "pipelines" / "catalogues" / "production.yaml").read_text())
+    assert settings["PRODUCTION_LAG"] == catalogue["lag_seconds"]
+    lateness = LakeOptions([]).view_as(LakeOptions).allowed_lateness_minutes
+    assert settings["SENSOR_LATENESS"] == lateness * 60
+    assert settings["mode"] == "cloud_run"
+
+
+def test_the_failure_callback_names_the_run_the_task_and_its_log(tmp_path):
+    python = airflow_python("3")
+    script = (
+        "import logging, sys\n"
+        f"sys.path.insert(0, {str(DAGS)!r})\n"
+        "logging.basicConfig(stream=sys.stdout, level=logging.INFO, format='%(levelname)s %(message)s')\n"
+        "from types import SimpleNamespace as NS\n"
+        "from minera_dags.launch import on_failure\n"
+        "ti = NS(dag_id='production_load_hourly', task_id='load', try_number=2, log_url='http://airflow/log?x=1')\n"
+        "on_failure({'task_instance': ti, 'dag_run': NS(run_id='scheduled__2026-11-22T05:00:00+00:00'),\n"
+        "            'data_interval_start': '2026-11-22T05:00:00+00:00',\n"
+        "            'data_interval_end': '2026-11-22T06:00:00+00:00', 'exception': RuntimeError('exit 3')})\n"
+    )
+    done = subprocess.run([str(python), "-c", script], env=_environment("cloud_run", tmp_path), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = next(x for x in done.stdout.splitlines() if "FAILED" in x)
+    # Airflow 3 formats log lines with structlog: the message is the part that matters
+    assert ("FAILED dag=production_load_hourly run=scheduled__2026-11-22T05:00:00+00:00 "
+                    "interval=[2026-11-22T05:00:00+00:00, 2026-11-22T06:00:00+00:00) task=load try=2 "
+                    "log=http://airflow/log?x=1 error=exit 3") in line
+    assert "error" in line.lower().split("failed")[0]
+
+
+def test_a_wrong_switch_fails_the_import(tmp_path):
+    python = airflow_python("3")
+    env = _environment("flex_template", tmp_path)
+    script = f"import sys; sys.path.insert(0, {str(DAGS)!r}); from minera_dags.launch import mode; mode()"
+    done = subprocess.run([str(python), "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "PIPELINES_LAUNCH='flex_template'" in done.stderr
