@@ -13,6 +13,8 @@ import json
 import os
 import shlex
 import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -270,3 +272,71 @@ def test_a_wrong_switch_fails_the_import(tmp_path):
     script = f"import sys; sys.path.insert(0, {str(DAGS)!r}); from minera_dags.launch import mode; mode()"
     done = subprocess.run([str(python), "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "PIPELINES_LAUNCH='flex_template'" in done.stderr
+
+
+def _warehouse_state(path: Path) -> dict:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.sql("select table_name from information_schema.tables where table_schema = 'raw_production'"
+                         " and table_name not like '%\\_\\_%' escape '\\'").fetchall()
+        rows = {t: con.sql(f'select count(*) from raw_production."{t}"').fetchone()[0] for (t,) in tables}
+        marks = dict(con.sql("select table_name, watermark from ops.watermarks "
+                             "where pipeline = 'batch.production'").fetchall())
+        runs = con.sql("select count(*) from ops.load_runs where pipeline = 'batch.production'").fetchone()[0]
+    return {"rows": rows, "watermarks": marks, "runs": runs}
+
+
+def test_the_production_dag_loads_one_interval_once_in_local_mode(tmp_path, monkeypatch):
+    """``dag.test()`` on Airflow 3, local mode, the real loader against a local stack of its own:
+    the interval's rows land once and the watermarks move to its end; a second run of the same
+    interval changes nothing."""
+    import psycopg
+
+    from pipelines.local import stack
+    from pipelines.local.seed_production import seed
+
+    python = airflow_python("3")
+    home = tmp_path / "minera"
+    monkeypatch.setenv("MINERA_HOME", str(home))
+    url = stack.start()
+    try:
+        seed(url, scale=1000, seed=7)
+        with psycopg.connect(url) as conn:
+            # the hour of the median truck load: an interval that has rows
+            (median,) = conn.execute("select percentile_disc(0.5) within group (order by updated_at) "
+                                     "from public.truck_loads").fetchone()
+            start = median.replace(minute=0, second=0, microsecond=0)
+            end = start + timedelta(hours=1)
+            expected = {}
+            for table in ("shifts", "trucks", "truck_loads", "drill_holes", "blasts", "crusher_throughput",
+                          "equipment_status"):
+                (expected[table],) = conn.execute(
+                    f"select count(*) from public.{table} where (updated_at >= %s and updated_at < %s) "
+                    "or updated_at is null", (start, end)).fetchone()
+        assert expected["truck_loads"] >= 1
+        env = _environment(f"local:{sys.executable}", tmp_path / "airflow")
+        env["MINERA_HOME"] = str(home)
+        migrate = subprocess.run([str(python.parent / "airflow"), "db", "migrate"], env=env, cwd=tmp_path,
+                                 capture_output=True, text=True, timeout=300)
+        assert migrate.returncode == 0, migrate.stderr[-3000:]
+        states = []
+        for attempt in (1, 2):
+            out = tmp_path / f"run{attempt}.json"
+            done = subprocess.run([str(python), str(ROOT / "tests" / "airflow" / "dag_test.py"),
+                                   "production_load_hourly", end.isoformat(), "--out", str(out),
+                                   "--start_date", (start - timedelta(days=60)).isoformat()],
+                                  env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+            run = json.loads(out.read_text())
+            assert run["state"] in ("success", "DagRunState.SUCCESS"), (run, done.stdout[-3000:])
+            assert set(run["tasks"].values()) <= {"success", "TaskInstanceState.SUCCESS"}, run
+            assert len(run["tasks"]) == 2
+            assert (run["data_interval_start"], run["data_interval_end"]) == (start.isoformat(), end.isoformat())
+            states.append(_warehouse_state(home / "warehouse.duckdb"))
+        first, second = states
+        assert first["rows"] == expected
+        assert set(first["watermarks"].values()) == {end.isoformat()}
+        assert second == first  # the same interval again: no row twice, the watermark where it was
+    finally:
+        stack.stop()

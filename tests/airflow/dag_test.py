@@ -1,0 +1,53 @@
+"""Runs INSIDE an Airflow 3 venv (tests/test_composer_dags.py): ``dag.test()`` of one DAG for the
+interval that ends at ``--run_after``, with the DAG folder parsed as a bundle; writes the run's
+state, interval and task states as JSON.
+
+    AIRFLOW__CORE__DAGS_FOLDER=composer_dags PIPELINES_LAUNCH=local:.venv/bin/python \
+        .venv-tools/airflow3/bin/airflow db migrate
+    ... .venv-tools/airflow3/bin/python tests/airflow/dag_test.py production_load_hourly \
+        2026-11-20T10:00:00+00:00 --out run.json --start_date 2026-10-01T00:00:00+00:00
+
+``--start_date`` moves the DAG's and its tasks' start date back: Airflow creates no task for an
+interval before a task's start date (the run "succeeds" with nothing run), and test data may
+predate the DAGs' START_DATE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dag_id")
+    parser.add_argument("run_after", help="the run's logical date: it covers the interval ending there")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--start_date", default=None)
+    args = parser.parse_args(argv)
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    folder = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    bag = BundleDagBag(dag_folder=str(folder), bundle_path=folder, safe_mode=False)
+    if bag.import_errors:
+        raise SystemExit(f"import errors: {bag.import_errors}")
+    dag = bag.dags[args.dag_id]
+    if args.start_date:
+        early = datetime.fromisoformat(args.start_date)
+        dag.start_date = early
+        for task in dag.tasks:
+            task.start_date = early
+    run = dag.test(logical_date=datetime.fromisoformat(args.run_after))
+    tasks = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    with open(args.out, "w") as f:
+        json.dump({"state": str(run.state), "data_interval_start": run.data_interval_start.isoformat(),
+                   "data_interval_end": run.data_interval_end.isoformat(), "tasks": tasks}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
