@@ -29,9 +29,23 @@ log = logging.getLogger(__name__)
 #: the repository (composer_dags/..): where a local run starts
 REPO = Path(__file__).resolve().parents[2]
 
-#: the first data interval of every scheduled DAG: catch-up starts here; older intervals are
-#: backfills (README: how to backfill)
-START_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
+#: the first data interval of every scheduled DAG when ``DAGS_START_DATE`` is not set
+DEFAULT_START_DATE = "2026-12-01"
+
+
+def start_date() -> datetime:
+    """The first data interval of every scheduled DAG (``DAGS_START_DATE``, an ISO date or time,
+    UTC): catch-up starts there, and Airflow runs no task for an interval before it, so it is also
+    the earliest date a backfill can load (README: go-live and backfills)."""
+    value = os.environ.get("DAGS_START_DATE", "").strip() or DEFAULT_START_DATE
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"DAGS_START_DATE={value!r}: expected an ISO date such as 2026-12-01") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+START_DATE = start_date()
 
 #: the production catalogue's lag_seconds (pipelines/catalogues/production.yaml): a window's end is
 #: read only this long after it, so rows committed late with an earlier updated_at are in it
