@@ -1,7 +1,8 @@
 """The ERP (SAP on Oracle), daily: each run loads its UTC day [start, end) once SAP's night jobs
 are over (a few hours after the day ends), then publishes ``raw_erp`` for the models DAG.
 
-SAP's change dates are days (DATS): the loader reads the window as whole days.
+SAP's change dates are days (DATS): the loader reads the window as whole days. Tables whose
+catalogue entry has no change-date cursor (texts, stock) load whole in every run.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ with DAG(
     tags=["batch", "erp"],
 ) as dag:
     wait_for_night_jobs = wait_until("wait_for_night_jobs", ERP_AFTER_NIGHT_JOBS)
-    load = pipeline_task("load", "erp", [f"--start={INTERVAL_START}", f"--end={INTERVAL_END}", f"--run_id={RUN_ID}"],
-                         outlets=[RAW_ERP])
+    # the loader's lag is the wait: a day is read once SAP's night jobs are over (the catalogue's
+    # one-day lag is for unscheduled runs, which pick their window themselves)
+    lag = f"--lag_seconds={int(ERP_AFTER_NIGHT_JOBS.total_seconds())}"
+    load = pipeline_task("load", "erp", [f"--start={INTERVAL_START}", f"--end={INTERVAL_END}", lag,
+                                         f"--run_id={RUN_ID}"], outlets=[RAW_ERP])
     wait_for_night_jobs >> load

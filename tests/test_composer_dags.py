@@ -61,7 +61,7 @@ EXPECTED_ARGS = {
     ("production_load_hourly", HOUR): ["--start=2026-11-22T05:00:00Z", "--end=2026-11-22T06:00:00Z",
                                        "--run_id=production_load_hourly.20261122T0500Z.try1"],
     ("erp_load_daily", DAY): ["--start=2026-11-22T00:00:00Z", "--end=2026-11-23T00:00:00Z",
-                              "--run_id=erp_load_daily.20261122T0000Z.try1"],
+                              "--lag_seconds=14400", "--run_id=erp_load_daily.20261122T0000Z.try1"],
     ("lab_files_daily", LAB_DAY): ["--run_id=lab_files_daily.20261122T0600Z.try1"],
     ("sensor_recompute_daily", DAY): ["--date=2026-11-22", "--run_id=sensor_recompute_daily.20261122T0000Z.try1"],
     ("models_after_loads", DAY): [],
