@@ -153,3 +153,21 @@ def test_a_rejected_lab_file_fails_the_task_and_a_rerun_loads_nothing_twice(tmp_
     assert run["state"] in SUCCESS and run["tasks"]["load"] in SUCCESS, (run, printed[-3000:])
     assert _raw_counts(warehouse, "raw_vendor") == {"rock_quality_samples": good_rows}
     assert _ops(warehouse, "SELECT count(*), sum(rows) FROM ops.loaded_files") == [(3, good_rows)]
+
+
+def test_the_readmes_backfill_command_creates_one_run_per_interval(tmp_path):
+    """README's backfill on Airflow 3 (``airflow backfill create``, dry run): both dates are the
+    first and the last interval's start, inclusive; DAGS_START_DATE bounds how far back it goes."""
+    python, env = migrated_airflow(tmp_path, tmp_path / "minera")
+    airflow = str(python.parent / "airflow")
+    env["DAGS_START_DATE"] = "2026-11-01"
+    done = subprocess.run([airflow, "dags", "reserialize"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    command = [airflow, "backfill", "create", "--dag-id", "production_load_hourly", "--from-date",
+               "2026-11-20T00:00:00+00:00", "--to-date", "2026-11-20T03:00:00+00:00", "--max-active-runs", "1",
+               "--dry-run"]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    listed = [line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| 2026-")]
+    assert listed == [f"2026-11-20 0{h}:00:00+00:00" for h in range(4)], done.stdout[-3000:]
