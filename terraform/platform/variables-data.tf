@@ -43,7 +43,7 @@ variable "streaming_machine_type" {
 }
 
 variable "streaming_max_workers" {
-  description = "Most workers per streaming job."
+  description = "Most workers per streaming job. Changing it drains and replaces the jobs (ForceNew in the provider); docs/streaming-updates.md has the in-flight alternative."
   type        = number
   default     = 3
 }
