@@ -320,13 +320,15 @@ def test_every_table_has_its_schema_file_and_the_pipelines_layout(plan):
     assert hive["source_uri_prefix"].endswith("/lake/sensor_readings/{dt:DATE}/{hour:INTEGER}")
 
 
-def test_the_dags_variables_are_exactly_the_repositorys_list(plan):
+def test_the_dags_variables_are_exactly_the_repositorys_list(plan, env):
     (composer,) = resources(plan, "google_composer_environment")
     config = composer["after"]["config"][0]
     env_vars = config["software_config"][0]["env_variables"]
     unknown = composer["unknown"]["config"][0].get("software_config", [{}])[0].get("env_variables") or {}
     assert set(env_vars) | set(unknown) == set(DAG_VARIABLES)
     assert all(value not in (None, "") or name == "DATAFLOW_KMS_KEY" for name, value in env_vars.items())
+    # go-live from the environment's tfvars
+    assert env_vars["DAGS_START_DATE"] == tfvars(env)["dags_start_date"]
     assert config["enable_private_environment"] is True and config["enable_private_builds_only"] is True
     # every variable a DAG file reads is one of them
     read = set()
@@ -367,6 +369,14 @@ def test_batch_launchers_run_the_pipelines_image_as_the_batch_account(plan):
         assert container["image"].endswith(f"/pipelines:{tfvars_tag(plan)}")
         assert container["command"][:3] == ["python", "-m", templates.PIPELINES[name].module]
         assert task["vpc_access"][0]["egress"] == "ALL_TRAFFIC"
+
+
+def test_the_dags_start_date_must_be_a_real_iso_date():
+    """Composer's DAGS_START_DATE comes from dags_start_date: a day that does not exist is refused at
+    plan time, not when the DAG files fail to import on Composer."""
+    with pytest.raises(terraform_offline.TerraformError, match="dags_start_date is an ISO date"):
+        terraform_offline.plan(TERRAFORM / "environments" / "dev", "terraform.tfvars",
+                               variables={"dags_start_date": "2026-02-30"})
 
 
 # -- nothing secret -------------------------------------------------------------------------------

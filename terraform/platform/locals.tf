@@ -107,5 +107,6 @@ locals {
     SENSOR_READINGS_TOPIC      = local.topic_ids["sensor_readings"]
     MACHINE_ISSUES_TOPIC       = local.topic_ids["machine_issues"]
     PIPELINES_LAUNCH           = "cloud_run"
+    DAGS_START_DATE            = var.dags_start_date
   }
 }
