@@ -175,7 +175,8 @@ def test_a_first_apply_leaves_the_pipeline_jobs_out_but_still_names_them():
     assert counts["google_cloud_run_v2_job_iam_member"] == 0
     (composer,) = resources(first, "google_composer_environment")
     env_vars = composer["after"]["config"][0]["software_config"][0]["env_variables"]
-    assert all(env_vars[f"BATCH_JOB_{name.upper()}"] == f"minera-dev-batch-{name.replace('_', '-')}" for name in LAUNCHERS)
+    assert all(env_vars[f"BATCH_JOB_{name.upper()}"] == f"minera-dev-batch-{name.replace('_', '-')}"
+               for name in LAUNCHERS)
 
 
 def test_every_subscription_a_pipeline_reads_has_a_dead_letter_topic_that_is_kept(plan):
@@ -268,7 +269,7 @@ def test_service_accounts_hold_only_the_roles_they_need(plan):
     # the batch launcher may act as its own account; Composer and the models' build as no account
     acts = [(r["after"]["member"], r["after"]["role"]) for r in resources(plan, "google_service_account_iam_member")]
     assert (f"serviceAccount:{emails['batch']}", "roles/iam.serviceAccountUser") in acts
-    assert not [m for m, role in acts if m in (f"serviceAccount:{emails['composer']}", f"serviceAccount:{emails['models']}")]
+    assert not [m for m, role in acts if m in {f"serviceAccount:{emails[name]}" for name in ("composer", "models")}]
     # Composer runs the launcher jobs (with a run's arguments) and nothing else on Cloud Run
     runs = [r["after"] for r in resources(plan, "google_cloud_run_v2_job_iam_member")]
     composer = f"serviceAccount:{emails['composer']}"
