@@ -1,7 +1,8 @@
 """The ELT models and their checks (sql/, SQLMesh), after any load they read has landed: runs
 when the production, ERP or lab load, or the sensor recomputation, publishes its Asset (Dataset
 on Airflow 2). A failed check fails the task, naming the model and the check; the models
-downstream of it are not built.
+downstream of it are not built. On Composer the build is an execution of the models' Cloud Run
+job (``BATCH_JOB_MODELS``, python -m pipelines.models against BigQuery).
 """
 
 from __future__ import annotations

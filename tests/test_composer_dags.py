@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import LakeOptions
 from pipelines.templates import template_parameters
 
@@ -29,6 +30,8 @@ TOOLS = Path(os.environ.get("MINERA_TOOLS_DIR", ROOT / ".venv-tools"))
 ENVIRONMENT = json.loads((DAGS / "environment.json").read_text())
 AIRFLOWS = ("3", "2")
 LOCAL_PYTHON = "/opt/minera/python"  # local:PATH; need not exist to render
+#: go-live as Terraform sets it (DAGS_START_DATE): not the DAGs' default, so the tests see it is read
+GO_LIVE = "2026-11-01"
 
 #: one hour of the production DAG, one day of the daily ones (the ERP's, the lab's, the sensors')
 HOUR = ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z")
@@ -80,6 +83,7 @@ def _environment(mode: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in ENVIRONMENT}
     env.update({name: f"{name.lower()}-value" for name in ENVIRONMENT})
     env.update({
+        "DAGS_START_DATE": GO_LIVE,
         "PIPELINES_LAUNCH": mode,
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
@@ -134,9 +138,7 @@ def launched_args(task: dict, interval: tuple[str, str]) -> list[str]:
     if "overrides" in rendered:
         (container,) = rendered["overrides"]["container_overrides"]
         return container["args"]
-    if "bash_command" in rendered:
-        return shlex.split(rendered["bash_command"])[3:]
-    return rendered["op_args"][1:]
+    return shlex.split(rendered["bash_command"])[3:]
 
 
 def test_every_dag_imports_on_airflow_3_and_2_in_both_modes(cloud, local):
@@ -160,7 +162,7 @@ def test_tasks_dependencies_retries_timeouts_and_callback(cloud):
             assert 0 < task["execution_timeout"] <= dag["dagrun_timeout"], (dag_id, task_id)
             assert task["on_failure_callback"] == ["on_failure"], (dag_id, task_id)
         assert dag["max_active_runs"] in (1, 2)
-        assert dag["start_date"] == "2026-12-01T00:00:00+00:00"
+        assert dag["start_date"] == f"{GO_LIVE}T00:00:00+00:00"  # DAGS_START_DATE, UTC
 
 
 def test_schedules_are_data_interval_timetables_with_catchup(cloud):
@@ -184,21 +186,31 @@ def test_the_models_run_after_any_load_has_landed(cloud):
     assert models["catchup"] is False
 
 
-def test_every_batch_pipeline_is_launched_by_a_dag_on_its_cloud_run_job(cloud):
-    jobs = {value: name for name, value in cloud["settings"]["cloud_run_jobs"].items()}
+def test_every_pipeline_is_launched_by_a_dag_on_its_own_cloud_run_job(cloud):
+    """Each batch pipeline and the models' build: an execution of its own launcher job, named by the
+    variable Terraform sets (BATCH_JOB_<PIPELINE>), in the platform's project and region."""
+    settings = cloud["settings"]
+    assert set(settings["cloud_run_jobs"]) == set(settings["modules"])  # whatever a DAG runs has its job
+    assert settings["cloud_run_jobs"] == {name: f"batch_job_{name}-value" for name in settings["modules"]}
+    jobs = {value: name for name, value in settings["cloud_run_jobs"].items()}
     launched = {}
-    for (dag_id, task_id), pipeline in LAUNCHES.items():
+    for dag_id, task_id in LAUNCHES:
         task = cloud["dags"][dag_id]["tasks"][task_id]
         rendered = task["rendered"]["/".join(DAY)]
-        if pipeline == "models":  # no launcher job on Google Cloud yet (PROGRESS.md)
-            assert task["operator"] == "PythonOperator" and rendered["op_args"] == ["models"]
-            continue
-        assert task["operator"] == "CloudRunExecuteJobOperator"
+        assert task["operator"] == "CloudRunExecuteJobOperator", dag_id
         assert (rendered["project_id"], rendered["region"]) == ("project_id-value", "region-value")
         assert rendered["overrides"]["container_overrides"][0]["name"] == "batch_job_container-value"
         launched[jobs[rendered["job_name"]]] = dag_id
-    assert set(launched) == {"erp", "production", "rock_quality", "sensor_recompute"}
-    assert cloud["settings"]["cloud_run_jobs"]["production"] == "batch_job_production-value"
+    assert launched == {pipeline: dag_id for (dag_id, _), pipeline in LAUNCHES.items()}
+
+
+def test_the_models_build_is_an_execution_of_the_models_job_with_no_argument(cloud):
+    """The models' job holds the whole command (python -m pipelines.models --warehouse=...): the DAG
+    sends one container override with no argument, so every model is built (no --select) and built
+    for real (no --dry_run)."""
+    rendered = cloud["dags"]["models_after_loads"]["tasks"]["build"]["rendered"]["/".join(DAY)]
+    assert rendered["job_name"] == "batch_job_models-value"
+    assert rendered["overrides"] == {"container_overrides": [{"name": "batch_job_container-value", "args": []}]}
 
 
 @pytest.mark.parametrize(("dag_id", "interval"), list(EXPECTED_ARGS), ids=lambda v: v if isinstance(v, str) else "")
@@ -206,9 +218,10 @@ def test_each_launch_sends_exactly_these_arguments_for_its_interval(cloud, local
     (task_id,) = [t for (d, t) in LAUNCHES if d == dag_id]
     pipeline = LAUNCHES[(dag_id, task_id)]
     expected = EXPECTED_ARGS[(dag_id, interval)]
-    if pipeline != "models":
-        assert launched_args(cloud["dags"][dag_id]["tasks"][task_id], interval) == expected
-        # every argument is one the pipeline takes (its template's parameters, one catalogue)
+    assert launched_args(cloud["dags"][dag_id]["tasks"][task_id], interval) == expected
+    if pipeline == "models":  # its own parser (no Beam options, no template)
+        models_argument_parser().parse_args(expected)
+    else:  # every argument is one the pipeline takes (its template's parameters, one catalogue)
         assert {a.split("=", 1)[0].removeprefix("--") for a in expected} <= template_parameters(pipeline)
     # locally: the same arguments, to the same module, with the configured python, in the repository
     rendered = local["dags"][dag_id]["tasks"][task_id]["rendered"]["/".join(interval)]

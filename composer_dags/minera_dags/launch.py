@@ -3,9 +3,9 @@
 One switch, the environment variable ``PIPELINES_LAUNCH``:
 
 - ``cloud_run`` (what Terraform sets on Composer): ``CloudRunExecuteJobOperator`` starts the
-  pipeline's launcher job (``BATCH_JOB_<PIPELINE>``) with a container override whose ``args`` are
-  the run's own arguments; the job's command holds everything else (warehouse, staging, source,
-  secrets): docs/decisions/0002-batch-launchers.md;
+  pipeline's launcher job (``BATCH_JOB_<PIPELINE>``; the models' build is ``BATCH_JOB_MODELS``) with
+  a container override whose ``args`` are the run's own arguments; the job's command holds
+  everything else (warehouse, staging, source, secrets): docs/decisions/0002-batch-launchers.md;
 - ``local``: ``python -m <module> <the same args>`` in the repository, with its ``.venv`` python,
   against the local stack's embedded defaults; ``local:/path/to/python`` names another python
   (one with this repository's ``pipelines`` installed, e.g. a worktree's main checkout).
@@ -102,12 +102,14 @@ def local_python() -> str:
 
 
 def cloud_run_jobs() -> dict[str, str]:
-    """Terraform's launcher job per batch pipeline (terraform/modules/batch-launchers)."""
+    """Terraform's launcher job per pipeline of :data:`MODULES` (terraform/modules/batch-launchers):
+    each batch pipeline's, and the models' build."""
     return {
         "erp": os.environ.get("BATCH_JOB_ERP", ""),
         "production": os.environ.get("BATCH_JOB_PRODUCTION", ""),
         "rock_quality": os.environ.get("BATCH_JOB_ROCK_QUALITY", ""),
         "sensor_recompute": os.environ.get("BATCH_JOB_SENSOR_RECOMPUTE", ""),
+        "models": os.environ.get("BATCH_JOB_MODELS", ""),
     }
 
 
@@ -128,25 +130,12 @@ def pipeline_task(task_id: str, pipeline: str, args: list[str], **kwargs):
         # 99 is Bash's "skip": no pipeline exit status means that
         return BashOperator(task_id=task_id, bash_command=local_command(pipeline, args), cwd=str(REPO),
                             skip_on_exit_code=None, **kwargs)
-    jobs = cloud_run_jobs()
-    if pipeline not in jobs:
-        from airflow.providers.standard.operators.python import PythonOperator
-
-        return PythonOperator(task_id=task_id, python_callable=no_launcher, op_args=[pipeline], **kwargs)
     from airflow.providers.google.cloud.operators.cloud_run import CloudRunExecuteJobOperator
 
     overrides = {"container_overrides": [{"name": os.environ.get("BATCH_JOB_CONTAINER", ""), "args": list(args)}]}
     return CloudRunExecuteJobOperator(
         task_id=task_id, project_id=os.environ.get("PROJECT_ID", ""), region=os.environ.get("REGION", ""),
-        job_name=jobs[pipeline], overrides=overrides, **kwargs)
-
-
-def no_launcher(pipeline: str) -> None:
-    """Google Cloud has no launcher for ``pipeline`` yet (the models: see composer_dags/PROGRESS.md)."""
-    from airflow.exceptions import AirflowFailException
-
-    raise AirflowFailException(f"{pipeline}: no Cloud Run launcher job on Google Cloud for it yet; "
-                               "run it with PIPELINES_LAUNCH=local or add the job (terraform/modules/batch-launchers)")
+        job_name=cloud_run_jobs()[pipeline], overrides=overrides, **kwargs)
 
 
 def wait_until(task_id: str, after_interval_end: timedelta, **kwargs):
