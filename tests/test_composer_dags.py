@@ -19,14 +19,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from airflow_support import ROOT, airflow_python, interval_with_rows, warehouse_state
 
 from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import LakeOptions
 from pipelines.templates import template_parameters
 
-ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "composer_dags"
-TOOLS = Path(os.environ.get("MINERA_TOOLS_DIR", ROOT / ".venv-tools"))
 ENVIRONMENT = json.loads((DAGS / "environment.json").read_text())
 AIRFLOWS = ("3", "2")
 LOCAL_PYTHON = "/opt/minera/python"  # local:PATH; need not exist to render
@@ -92,14 +91,6 @@ def _environment(mode: str, home: Path) -> dict[str, str]:
         "PYTHONWARNINGS": "ignore",
     })
     return env
-
-
-def airflow_python(version: str) -> Path:
-    python = TOOLS / f"airflow{version}" / "bin" / "python"
-    if not python.exists():
-        pytest.fail(f"no Airflow {version} venv at {python.parent.parent}: run `make airflow-venvs` "
-                    "(or point MINERA_TOOLS_DIR at the .venv-tools holding it)", pytrace=False)
-    return python
 
 
 _PROBES: dict[tuple[str, str, int], dict] = {}
@@ -287,26 +278,11 @@ def test_a_wrong_switch_fails_the_import(tmp_path):
     assert done.returncode != 0 and "PIPELINES_LAUNCH='flex_template'" in done.stderr
 
 
-def _warehouse_state(path: Path) -> dict:
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.sql("select table_name from information_schema.tables where table_schema = 'raw_production'"
-                         " and table_name not like '%\\_\\_%' escape '\\'").fetchall()
-        rows = {t: con.sql(f'select count(*) from raw_production."{t}"').fetchone()[0] for (t,) in tables}
-        marks = dict(con.sql("select table_name, watermark from ops.watermarks "
-                             "where pipeline = 'batch.production'").fetchall())
-        runs = con.sql("select count(*) from ops.load_runs where pipeline = 'batch.production'").fetchone()[0]
-    return {"rows": rows, "watermarks": marks, "runs": runs}
-
-
 @pytest.mark.parametrize("version", AIRFLOWS, ids=lambda v: f"airflow{v}")
 def test_the_production_dag_loads_one_interval_once_in_local_mode(version, tmp_path, monkeypatch):
     """``dag.test()`` on each Airflow, local mode, the real loader against a local stack of its own:
     the interval's rows land once and the watermarks move to its end; a second run of the same
     interval changes nothing."""
-    import psycopg
-
     from pipelines.local import stack
     from pipelines.local.seed_production import seed
 
@@ -316,19 +292,7 @@ def test_the_production_dag_loads_one_interval_once_in_local_mode(version, tmp_p
     url = stack.start()
     try:
         seed(url, scale=1000, seed=7)
-        with psycopg.connect(url) as conn:
-            # the hour of the median truck load: an interval that has rows
-            (median,) = conn.execute("select percentile_disc(0.5) within group (order by updated_at) "
-                                     "from public.truck_loads").fetchone()
-            start = median.replace(minute=0, second=0, microsecond=0)
-            end = start + timedelta(hours=1)
-            expected = {}
-            for table in ("shifts", "trucks", "truck_loads", "drill_holes", "blasts", "crusher_throughput",
-                          "equipment_status"):
-                (expected[table],) = conn.execute(
-                    f"select count(*) from public.{table} where (updated_at >= %s and updated_at < %s) "
-                    "or updated_at is null", (start, end)).fetchone()
-        assert expected["truck_loads"] >= 1
+        start, end, expected = interval_with_rows(url)  # the hour of the median truck load
         env = _environment(f"local:{sys.executable}", tmp_path / "airflow")
         env["MINERA_HOME"] = str(home)
         if version == "2":  # 2.11 refuses sqlite under its default LocalExecutor (3 has no such check)
@@ -349,7 +313,7 @@ def test_the_production_dag_loads_one_interval_once_in_local_mode(version, tmp_p
             assert set(run["tasks"].values()) <= {"success", "TaskInstanceState.SUCCESS"}, run
             assert len(run["tasks"]) == 2
             assert (run["data_interval_start"], run["data_interval_end"]) == (start.isoformat(), end.isoformat())
-            states.append(_warehouse_state(home / "warehouse.duckdb"))
+            states.append(warehouse_state(home / "warehouse.duckdb"))
         first, second = states
         assert first["rows"] == expected
         assert set(first["watermarks"].values()) == {end.isoformat()}
