@@ -5,13 +5,14 @@
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
 # make test-dags -- the Composer DAGs on real Airflow 3.3 and 2.11
 # make airflow-venvs -- the Airflows the DAG tests run in (.venv-tools/airflow3, .venv-tools/airflow2)
+# make airflow -- the DAGs in a local Airflow 3 (standalone, local mode, local stack): prints where to log in
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-fast test-terraform tools airflow-venvs airflow-locks test-dags lint bench stack-start stack-stop clean
+.PHONY: demo test test-fast test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,13 @@ airflow-venvs: $(TOOLS)/airflow3/.installed $(TOOLS)/airflow2/.installed
 airflow-locks: | $(UV)
 	for v in 2 3; do $(UV) pip compile --quiet --python-version 3.11 --no-header \
 		$(AIRFLOW_REQS)/requirements-airflow$$v.in -o $(AIRFLOW_REQS)/requirements-airflow$$v.txt; done
+
+#: the DAGs in a local Airflow 3 a person can click (pipelines/local/airflow.py: AIRFLOW_HOME .local/airflow,
+#: the local stack started and seeded if needed); Ctrl-C stops it. make airflow AIRFLOW_PORT=8081 AIRFLOW_ARGS=--schedule
+AIRFLOW_PORT ?= 8080
+AIRFLOW_ARGS ?=
+airflow: $(VENV)/.installed $(TOOLS)/airflow3/.installed
+	MINERA_TOOLS_DIR=$(abspath $(TOOLS)) $(PY) -m pipelines.local.airflow --port $(AIRFLOW_PORT) $(AIRFLOW_ARGS)
 
 tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/wheels/.downloaded
 
