@@ -94,10 +94,10 @@ test-terraform: $(VENV)/.installed tools
 	$(PY) -m pytest -n 2 tests/test_terraform_offline.py tests/test_terraform_environments.py \
 		tests/test_terraform_module_docs.py tests/test_batch_launchers.py
 
-#: the Composer DAGs, read by real Airflow 3.3 and 2.11 (their own venvs), and ruff's Airflow rules
+#: the Composer DAGs, read by real Airflow 3.3 and 2.11 (their own venvs), and ruff's Airflow rules; make airflow, through its REST API
 test-dags: $(VENV)/.installed airflow-venvs
 	$(PY) -m ruff check --select AIR composer_dags
-	$(PY) -m pytest -n 2 tests/test_composer_dags.py
+	$(PY) -m pytest -n 2 tests/test_composer_dags.py tests/test_local_airflow.py
 
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .
