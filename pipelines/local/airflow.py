@@ -387,13 +387,23 @@ class Standalone:
 
 
 def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs. Zombies do not count: orphans are reaped by
+    whoever adopts them (init, a container's first process), which may take its time."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        import psutil
+    except ImportError:
+        return True
+    for proc in psutil.process_iter():
+        with contextlib.suppress(Exception):
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                return True
+    return False
 
 
 def _descendants(pid: int) -> list:
