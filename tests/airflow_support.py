@@ -1,11 +1,13 @@
-"""What the Airflow tests share (tests/test_composer_dags.py, tests/test_local_airflow.py): the Airflow
-venvs, an interval of the seeded production app that has rows, and what the warehouse holds after a load.
+"""What the Airflow tests share (tests/test_composer_dags*.py, tests/test_local_airflow.py): the Airflow
+venvs, the DAGs' environment, an interval of the seeded production app that has rows, and what the
+warehouse holds after a load.
 
 Imported by the tests as ``airflow_support`` (tests/ is on sys.path, as for ``terraform_offline``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = Path(os.environ.get("MINERA_TOOLS_DIR", ROOT / ".venv-tools"))
+DAGS = ROOT / "composer_dags"
+#: the variables Terraform sets on Composer, the DAGs' one list
+ENVIRONMENT = json.loads((DAGS / "environment.json").read_text())
+#: go-live as Terraform sets it (DAGS_START_DATE): not the DAGs' default, so the tests see it is read
+GO_LIVE = "2026-11-01"
 #: the production app's tables, as the production DAG loads them into raw_production
 PRODUCTION_TABLES = ("shifts", "trucks", "truck_loads", "drill_holes", "blasts", "crusher_throughput",
                      "equipment_status")
@@ -26,6 +33,23 @@ def airflow_python(version: str) -> Path:
         pytest.fail(f"no Airflow {version} venv at {python.parent.parent}: run `make airflow-venvs` "
                     "(or point MINERA_TOOLS_DIR at the .venv-tools holding it)", pytrace=False)
     return python
+
+
+def airflow_environment(mode: str, home: Path) -> dict[str, str]:
+    """A process environment for Airflow at ``home`` reading composer_dags/ with
+    ``PIPELINES_LAUNCH=mode``: every Composer variable set to a recognisable value, no outer AIRFLOW_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in ENVIRONMENT}
+    env.update({name: f"{name.lower()}-value" for name in ENVIRONMENT})
+    env.update({
+        "DAGS_START_DATE": GO_LIVE,
+        "PIPELINES_LAUNCH": mode,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+        "PYTHONWARNINGS": "ignore",
+    })
+    return env
 
 
 def interval_with_rows(url: str) -> tuple[datetime, datetime, dict[str, int]]:

@@ -10,27 +10,29 @@ against the pipelines' own parameters. A missing Airflow venv fails these tests:
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
-from airflow_support import ROOT, airflow_python, interval_with_rows, warehouse_state
+from airflow_support import (
+    DAGS,
+    GO_LIVE,
+    ROOT,
+    airflow_python,
+    interval_with_rows,
+    warehouse_state,
+)
+from airflow_support import airflow_environment as _environment
 
 from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import LakeOptions
 from pipelines.templates import template_parameters
 
-DAGS = ROOT / "composer_dags"
-ENVIRONMENT = json.loads((DAGS / "environment.json").read_text())
 AIRFLOWS = ("3", "2")
 LOCAL_PYTHON = "/opt/minera/python"  # local:PATH; need not exist to render
-#: go-live as Terraform sets it (DAGS_START_DATE): not the DAGs' default, so the tests see it is read
-GO_LIVE = "2026-11-01"
 
 #: one hour of the production DAG, one day of the daily ones (the ERP's, the lab's, the sensors')
 HOUR = ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z")
@@ -76,21 +78,6 @@ EXPECTED_WAITS = {
 }
 CRONS = {"production_load_hourly": "0 * * * *", "erp_load_daily": "0 0 * * *", "lab_files_daily": "0 6 * * *",
          "sensor_recompute_daily": "0 0 * * *"}
-
-
-def _environment(mode: str, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in ENVIRONMENT}
-    env.update({name: f"{name.lower()}-value" for name in ENVIRONMENT})
-    env.update({
-        "DAGS_START_DATE": GO_LIVE,
-        "PIPELINES_LAUNCH": mode,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
-        "PYTHONWARNINGS": "ignore",
-    })
-    return env
 
 
 _PROBES: dict[tuple[str, str, int], dict] = {}

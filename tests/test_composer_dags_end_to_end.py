@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
-from test_composer_dags import ROOT, _environment, airflow_python
+from airflow_support import PRODUCTION_TABLES, ROOT, airflow_environment, airflow_python
 
 from pipelines.catalogue import Catalogue
 
@@ -30,7 +30,7 @@ def migrated_airflow(tmp_path: Path, home: Path) -> tuple[Path, dict[str, str]]:
     """Airflow 3 with a migrated sqlite database in ``tmp_path``, launching locally with this
     interpreter against the local stack at ``home``."""
     python = airflow_python("3")
-    env = _environment(f"local:{sys.executable}", tmp_path / "airflow")
+    env = airflow_environment(f"local:{sys.executable}", tmp_path / "airflow")
     env["MINERA_HOME"] = str(home)
     done = subprocess.run([str(python.parent / "airflow"), "db", "migrate"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
@@ -189,8 +189,7 @@ def test_after_the_go_live_load_an_hourly_run_lands_and_the_models_build_on_it(t
     url = stack.start()
     try:
         seed(url, scale=1000, seed=7)
-        tables = ("shifts", "trucks", "truck_loads", "drill_holes", "blasts", "crusher_throughput",
-                  "equipment_status")
+        tables = PRODUCTION_TABLES
         with psycopg.connect(url) as conn:
             last = max(conn.execute(f"SELECT max(updated_at) FROM public.{t}").fetchone()[0] for t in tables)
             start = last.replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
