@@ -3,13 +3,16 @@
 # make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
 # make test-terraform -- Terraform: the offline harness, both environments (fmt, validate, plan, checkov), module docs
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
+# make test-dags -- the Composer DAGs on real Airflow 3.3 and 2.11
+# make airflow-venvs -- the Airflows the DAG tests run in (.venv-tools/airflow3, .venv-tools/airflow2)
+# make airflow -- the DAGs in a local Airflow 3 (standalone, local mode, local stack): prints where to log in
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-fast test-terraform tools lint bench stack-start stack-stop clean
+.PHONY: demo test test-fast test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +44,37 @@ $(TOOLS)/wheels/.downloaded: $(TOOL_REQS)/requirements-schemas.txt
 	$(PYTHON) -m pip download --quiet --no-deps -d $(TOOLS)/wheels -r $<
 	touch $@
 
+# The DAG tests' Airflows (tests/test_composer_dags.py): Composer's side has neither Beam nor this
+# package, so Airflow gets venvs of its own, installed by uv from the compiled locks in tests/airflow/
+# (make airflow-locks recompiles them). uv itself comes from PyPI into a small venv.
+UV_VERSION := 0.13.8
+UV := $(TOOLS)/uv/bin/uv
+AIRFLOW_REQS := tests/airflow
+
+$(UV):
+	rm -rf $(TOOLS)/uv
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(TOOLS)/airflow%/.installed: $(AIRFLOW_REQS)/requirements-airflow%.txt | $(UV)
+	rm -rf $(TOOLS)/airflow$*
+	$(UV) venv --quiet --python $(PYTHON) $(TOOLS)/airflow$*
+	$(UV) pip install --quiet --python $(TOOLS)/airflow$*/bin/python -r $<
+	touch $@
+
+airflow-venvs: $(TOOLS)/airflow3/.installed $(TOOLS)/airflow2/.installed
+
+airflow-locks: | $(UV)
+	for v in 2 3; do $(UV) pip compile --quiet --python-version 3.11 --no-header \
+		$(AIRFLOW_REQS)/requirements-airflow$$v.in -o $(AIRFLOW_REQS)/requirements-airflow$$v.txt; done
+
+#: the DAGs in a local Airflow 3 a person can click (pipelines/local/airflow.py: AIRFLOW_HOME .local/airflow,
+#: the local stack started and seeded if needed); Ctrl-C stops it. make airflow AIRFLOW_PORT=8081 AIRFLOW_ARGS=--schedule
+AIRFLOW_PORT ?= 8080
+AIRFLOW_ARGS ?=
+airflow: $(VENV)/.installed $(TOOLS)/airflow3/.installed
+	MINERA_TOOLS_DIR=$(abspath $(TOOLS)) $(PY) -m pipelines.local.airflow --port $(AIRFLOW_PORT) $(AIRFLOW_ARGS)
+
 tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/wheels/.downloaded
 
 demo: $(VENV)/.installed
@@ -52,13 +86,18 @@ FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_
 	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
 	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py
 
-test: $(VENV)/.installed tools
+test: $(VENV)/.installed tools airflow-venvs
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
 
 test-terraform: $(VENV)/.installed tools
 	$(PY) -m pytest -n 2 tests/test_terraform_offline.py tests/test_terraform_environments.py \
 		tests/test_terraform_module_docs.py tests/test_batch_launchers.py
+
+#: the Composer DAGs, read by real Airflow 3.3 and 2.11 (their own venvs), and ruff's Airflow rules; make airflow, through its REST API
+test-dags: $(VENV)/.installed airflow-venvs
+	$(PY) -m ruff check --select AIR composer_dags
+	$(PY) -m pytest -n 2 tests/test_composer_dags.py tests/test_local_airflow.py
 
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -27,6 +27,8 @@ setuptools.setup(
         "sqlmesh[postgres]>=0.236.4,<0.237",  # the models (sql/); postgres: its state store on Cloud SQL
         "google-cloud-bigquery>=3.20,<4",
         "google-cloud-secret-manager>=2.20,<3",
+        # pipelines.streaming.deploy (Dataflow's launch and update calls); apache-beam[gcp] pins it too
+        "google-cloud-dataflow-client>=0.13,<0.14",
         "pyyaml>=6,<7",
         "numpy>=1.26,<3",
         "orjson>=3.9,<4",

@@ -72,6 +72,16 @@ def apply_models(warehouse_url: str, select: str | None = None, sql_dir: Path | 
     return report.models
 
 
+def argument_parser() -> argparse.ArgumentParser:
+    """The build's options (not Beam's: the models run as BigQuery query jobs, no Dataflow job);
+    Terraform's launcher job passes its defaults through this parser (tests/test_batch_launchers.py)."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.models", description=__doc__.split("\n")[0])
+    parser.add_argument("--warehouse", default=None, help="duckdb:///file.duckdb or bigquery://PROJECT")
+    parser.add_argument("--select", default=None, help="a dataset (staging, marts, serving) or one model name")
+    parser.add_argument("--dry_run", action="store_true", help="print the SQL of each model, build nothing")
+    return parser
+
+
 def run(argv: list[str] | None = None) -> object:
     from pipelines.local import stack
 
@@ -80,11 +90,7 @@ def run(argv: list[str] | None = None) -> object:
         from pipelines.transform.lineage import run_lineage
 
         return run_lineage(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m pipelines.models", description=__doc__.split("\n")[0])
-    parser.add_argument("--warehouse", default=None, help="duckdb:///file.duckdb or bigquery://PROJECT")
-    parser.add_argument("--select", default=None, help="a dataset (staging, marts, serving) or one model name")
-    parser.add_argument("--dry_run", action="store_true", help="print the SQL of each model, build nothing")
-    args = parser.parse_args(argv)
+    args = argument_parser().parse_args(argv)
     return apply_models(args.warehouse or stack.default_warehouse_url(), args.select, dry_run=args.dry_run)
 
 

@@ -1,11 +1,12 @@
-"""The batch launchers' commands (terraform/modules/batch-launchers) against the pipelines' options.
+"""The launchers' commands (terraform/modules/batch-launchers) against the programs' own options.
 
 Each batch pipeline's launcher is a Cloud Run job running ``python -m pipelines.batch.<name>`` with
-default arguments written in Terraform. A renamed or misspelt option would not fail a plan: Beam
-drops arguments it does not know with a warning, so the run would go ahead without them (or stop
-at its start in production). These tests evaluate the module's provider-free ``command`` submodule
-with Terraform itself (no provider, so it runs offline) and parse every command with that
-pipeline's own option classes, the ones :data:`pipelines.templates.PIPELINES` names for it.
+default arguments written in Terraform; so is the models' build, ``python -m pipelines.models``. A
+renamed or misspelt option would not fail a plan: Beam drops arguments it does not know with a
+warning, so the run would go ahead without them (or stop at its start in production). These tests
+evaluate the module's provider-free ``command`` submodule with Terraform itself (no provider, so it
+runs offline) and parse every command with that program's own options: a batch pipeline's option
+classes, the ones :data:`pipelines.templates.PIPELINES` names for it; the models' argument parser.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from apache_beam.options.pipeline_options import (
 )
 
 from pipelines import templates
+from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import check_dataflow
+from pipelines.transform.project import sqlmesh_config
 
 COMMAND_MODULE = Path(__file__).resolve().parent.parent / "terraform" / "modules" / "batch-launchers" / "command"
 
@@ -63,6 +66,8 @@ RUN_ARGS = {
 }
 
 BATCH = [name for name, entry in templates.PIPELINES.items() if entry.launched_by == templates.CLOUD_RUN_JOB]
+#: every launcher job's module: the batch pipelines', and the models' build
+MODULES = {**{name: templates.PIPELINES[name].module for name in BATCH}, "models": "pipelines.models"}
 
 
 def evaluate(root: Path, inputs: dict) -> dict[str, list[str]]:
@@ -104,10 +109,10 @@ def parse(pipeline: str, args: list[str]) -> argparse.Namespace:
     return known
 
 
-def test_one_launcher_per_batch_pipeline(commands: dict[str, list[str]]) -> None:
-    assert sorted(commands) == sorted(BATCH)
+def test_one_launcher_per_batch_pipeline_and_one_for_the_models(commands: dict[str, list[str]]) -> None:
+    assert sorted(commands) == sorted(MODULES)
     for name, command in commands.items():
-        assert command[:3] == ["python", "-m", templates.PIPELINES[name].module]
+        assert command[:3] == ["python", "-m", MODULES[name]]
 
 
 @pytest.mark.parametrize("pipeline", BATCH)
@@ -154,3 +159,24 @@ def test_kms_key_is_optional(tmp_path: Path) -> None:
     for command in commands.values():
         assert not any(arg.startswith("--dataflow_kms_key") for arg in command)
         assert PipelineOptions(command[3:]).view_as(GoogleCloudOptions).dataflow_kms_key is None
+
+
+def parse_models(args: list[str]) -> argparse.Namespace:
+    """Parse like ``python -m pipelines.models``: its own parser, which exits on an unknown option."""
+    try:
+        return models_argument_parser().parse_args(args)
+    except SystemExit:
+        pytest.fail(f"models: an argument its parser does not take: {args}")
+
+
+def test_the_models_job_builds_every_model_on_the_bigquery_warehouse(commands: dict[str, list[str]]) -> None:
+    """The models' defaults are ``pipelines.models``' own options, and only the warehouse: no Beam
+    option (no Dataflow job; the parser would refuse one), no selection (every model is built, the
+    DAG sends no argument), no dry run (which would build nothing)."""
+    args = commands["models"][3:]
+    assert args == [f"--warehouse={INPUTS['warehouse_url']}"]
+    values = parse_models(args)
+    assert (values.warehouse, values.select, values.dry_run) == (INPUTS["warehouse_url"], None, False)
+    # the gateway SQLMesh opens for it: BigQuery, in the platform's project and the datasets' location
+    gateway = sqlmesh_config(values.warehouse).gateways["bigquery"]
+    assert (gateway.connection.project, gateway.connection.location) == ("minera-dev", "southamerica-west1")

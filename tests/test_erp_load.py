@@ -166,3 +166,42 @@ def test_detect_deletes_records_keys_the_source_lost_once_and_only_in_the_client
     assert deleted(warehouse_url) == [("100", "000000000010000002")]  # client 200 was not read: not judged
     load(sap_url, warehouse_url, "--tables", "EQUI", "--detect_deletes", "--start", "20261101", "--end", "20261102")
     assert deleted(warehouse_url) == [("100", "000000000010000002"), ("200", "000000000020000001")]  # once each
+
+
+def test_a_window_applies_to_tables_with_a_cursor_and_the_others_load_whole(sap_url, warehouse_url, minera_home):
+    """A scheduled run passes --start/--end for the whole catalogue: the tables SAP keeps no change
+    date for (here ZMINE_SHIFTLOG) load their current snapshot instead of failing the run."""
+    equi, shiftlog = load(sap_url, warehouse_url, "--tables", "EQUI,ZMINE_SHIFTLOG", "--sap_client", "100",
+                          "--start", "2026-06-01T00:00:00Z", "--end", "2026-10-01T00:00:00Z")
+    assert (equi.target, equi.rows) == ("raw_erp.equi", 2)
+    assert equipment(warehouse_url) == ["000000000010000003", "000000000010000004"]
+    assert (shiftlog.target, shiftlog.rows) == ("raw_erp.zmine_shiftlog", 2)
+    con = duckdb.connect(warehouse_url.removeprefix("duckdb://"), read_only=True)
+    try:
+        marks = dict(con.execute("SELECT table_name, watermark FROM ops.watermarks "
+                                 "WHERE pipeline = 'batch.erp'").fetchall())
+    finally:
+        con.close()
+    assert marks == {"sapsr3.EQUI": "20261001"}  # the stand-in's schema; no watermark without a cursor
+
+
+def test_a_window_over_tables_without_any_cursor_is_refused(sap_url, warehouse_url, minera_home):
+    with pytest.raises(ConfigError, match="none of SAPSR3.ZMINE_SHIFTLOG has a cursor column"):
+        load(sap_url, warehouse_url, "--tables", "ZMINE_SHIFTLOG", "--start", "20260601")
+
+
+def test_an_end_later_than_the_lag_allows_is_loaded_and_warned_about(sap_url, warehouse_url, minera_home,
+                                                                      caplog):
+    """An explicit --end is trusted (backfills, the DAGs, which wait out the lag first), but one
+    beyond what the lag allows now is named: rows committed late before it may be missed."""
+    with caplog.at_level("WARNING", logger="pipelines.batch.loader"):
+        (equi,) = load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100",
+                       "--end", "29991231", "--lag_seconds", "86400")
+    assert equi.rows == 4
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "sapsr3.EQUI: --end 29991231 is later than the lag allows now" in warning
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pipelines.batch.loader"):
+        load(sap_url, warehouse_url, "--tables", "EQUI", "--sap_client", "100", "--start", "20260101",
+             "--end", "20260601")
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

@@ -29,12 +29,15 @@ SKIPS = yaml.safe_load((TERRAFORM / "checkov-skips.yaml").read_text())
 DAG_VARIABLES = json.loads((ROOT / "composer_dags" / "environment.json").read_text())
 BATCH = [name for name, entry in templates.PIPELINES.items() if entry.launched_by == templates.CLOUD_RUN_JOB]
 STREAMING = templates.flex_templates()
-COMPONENTS = ("batch", "streaming", "composer", "bi_reader", "transfer")
+#: the Cloud Run jobs' modules: each batch pipeline's launcher, and the models' build
+LAUNCHERS = {**{name: templates.PIPELINES[name].module for name in BATCH}, "models": "pipelines.models"}
+COMPONENTS = ("batch", "models", "streaming", "composer", "bi_reader", "transfer")
 
 #: Project-level roles each component's service account may hold (least privilege, by design:
 #: everything narrower is granted on the bucket, dataset, topic, secret or job itself).
 ALLOWED_PROJECT_ROLES = {
     "batch": {"roles/bigquery.jobUser", "roles/dataflow.developer", "roles/dataflow.worker"},
+    "models": {"roles/bigquery.jobUser"},
     "streaming": {"roles/dataflow.worker"},
     "composer": {"roles/bigquery.jobUser", "roles/composer.worker"},
     "bi_reader": {"roles/bigquery.jobUser"},
@@ -69,7 +72,7 @@ COMMON_COUNTS = {
     "google_bigquery_dataset": 14,
     "google_bigquery_table": len(table_layouts()) + len(list((SCHEMAS_DIR / "lake").glob("*.json"))),
     "google_dataflow_flex_template_job": len(STREAMING),
-    "google_cloud_run_v2_job": len(BATCH),
+    "google_cloud_run_v2_job": len(LAUNCHERS),
     "google_composer_environment": 1,
     "google_storage_transfer_job": 1,
     "google_artifact_registry_repository": 1,
@@ -172,7 +175,8 @@ def test_a_first_apply_leaves_the_pipeline_jobs_out_but_still_names_them():
     assert counts["google_cloud_run_v2_job_iam_member"] == 0
     (composer,) = resources(first, "google_composer_environment")
     env_vars = composer["after"]["config"][0]["software_config"][0]["env_variables"]
-    assert all(env_vars[f"BATCH_JOB_{name.upper()}"] == f"minera-dev-batch-{name.replace('_', '-')}" for name in BATCH)
+    assert all(env_vars[f"BATCH_JOB_{name.upper()}"] == f"minera-dev-batch-{name.replace('_', '-')}"
+               for name in LAUNCHERS)
 
 
 def test_every_subscription_a_pipeline_reads_has_a_dead_letter_topic_that_is_kept(plan):
@@ -262,15 +266,31 @@ def test_service_accounts_hold_only_the_roles_they_need(plan):
             assert r["type"].endswith("_member"), f"{r['address']}: additive grants only (no _binding or _policy)"
             role = r["after"].get("role")
             assert role in ALLOWED_ROLES, f"{r['address']}: {role} is not in the allow-list"
-    # the batch launcher may act as its own account, and Composer as no account
+    # the batch launcher may act as its own account; Composer and the models' build as no account
     acts = [(r["after"]["member"], r["after"]["role"]) for r in resources(plan, "google_service_account_iam_member")]
     assert (f"serviceAccount:{emails['batch']}", "roles/iam.serviceAccountUser") in acts
-    assert not [m for m, role in acts if m == f"serviceAccount:{emails['composer']}"]
+    assert not [m for m, role in acts if m in {f"serviceAccount:{emails[name]}" for name in ("composer", "models")}]
     # Composer runs the launcher jobs (with a run's arguments) and nothing else on Cloud Run
     runs = [r["after"] for r in resources(plan, "google_cloud_run_v2_job_iam_member")]
     composer = f"serviceAccount:{emails['composer']}"
     assert {(g["member"], g["role"]) for g in runs} == {
         (composer, role) for role in ("roles/run.jobsExecutorWithOverrides", "roles/run.viewer")}
+
+
+def test_the_models_account_writes_the_model_datasets_and_reads_the_sources(plan):
+    """What the models' Cloud Run job may touch in BigQuery: it writes the models' datasets and
+    SQLMesh's, and ops (a build creates the empty ops tables the models read that no run has written
+    yet), and reads the raw and speed data and the recomputations; the batch account, which loads the
+    raw data, writes none of the models' datasets."""
+    emails = service_account_emails(plan)
+    grants = collections.defaultdict(set)
+    for r in resources(plan, "google_bigquery_dataset_access"):
+        if r["after"].get("user_by_email"):
+            grants[r["after"]["user_by_email"]].add((r["after"]["dataset_id"], r["after"]["role"]))
+    models = {"staging", "marts", "serving", "sqlmesh__staging", "sqlmesh__marts", "sqlmesh__serving", "sqlmesh"}
+    assert grants[emails["models"]] == {(d, "WRITER") for d in models | {"ops"}} | {
+        (d, "READER") for d in ("raw_erp", "raw_production", "raw_vendor", "raw_mobile", "speed", "batch")}
+    assert not {d for d, role in grants[emails["batch"]] if d in models}
 
 
 def test_only_the_batch_loaders_read_the_passwords_and_only_storage_transfer_the_aws_key(plan):
@@ -320,13 +340,16 @@ def test_every_table_has_its_schema_file_and_the_pipelines_layout(plan):
     assert hive["source_uri_prefix"].endswith("/lake/sensor_readings/{dt:DATE}/{hour:INTEGER}")
 
 
-def test_the_dags_variables_are_exactly_the_repositorys_list(plan):
+def test_the_dags_variables_are_exactly_the_repositorys_list(plan, env):
     (composer,) = resources(plan, "google_composer_environment")
     config = composer["after"]["config"][0]
     env_vars = config["software_config"][0]["env_variables"]
     unknown = composer["unknown"]["config"][0].get("software_config", [{}])[0].get("env_variables") or {}
     assert set(env_vars) | set(unknown) == set(DAG_VARIABLES)
     assert all(value not in (None, "") or name == "DATAFLOW_KMS_KEY" for name, value in env_vars.items())
+    # go-live from the environment's tfvars; the models' launcher like the others
+    assert env_vars["DAGS_START_DATE"] == tfvars(env)["dags_start_date"]
+    assert env_vars["BATCH_JOB_MODELS"] == f"{tfvars(env)['prefix']}-batch-models"
     assert config["enable_private_environment"] is True and config["enable_private_builds_only"] is True
     # every variable a DAG file reads is one of them
     read = set()
@@ -356,17 +379,31 @@ def tfvars_tag(plan: dict) -> str:
     return plan["variables"]["pipelines_image_tag"]["value"]
 
 
-def test_batch_launchers_run_the_pipelines_image_as_the_batch_account(plan):
+def test_launchers_run_the_pipelines_image_each_as_its_account(plan):
+    """The batch pipelines' launchers run as the batch account, which their Dataflow workers share;
+    the models' build as its own account (query jobs and the model datasets, no Dataflow job)."""
     emails = service_account_emails(plan)
     jobs = by_key(plan, "google_cloud_run_v2_job")
-    assert set(jobs) == set(BATCH)
+    assert set(jobs) == set(LAUNCHERS)
     for name, job in jobs.items():
         (task,) = job["after"]["template"][0]["template"]
-        assert task["service_account"] == emails["batch"] and task["max_retries"] == 0
+        assert task["service_account"] == emails["models" if name == "models" else "batch"], name
+        assert task["max_retries"] == 0
         (container,) = task["containers"]
         assert container["image"].endswith(f"/pipelines:{tfvars_tag(plan)}")
-        assert container["command"][:3] == ["python", "-m", templates.PIPELINES[name].module]
+        assert container["command"][:3] == ["python", "-m", LAUNCHERS[name]]
+        assert ("--runner=DataflowRunner" in container["command"]) is (name != "models"), name
         assert task["vpc_access"][0]["egress"] == "ALL_TRAFFIC"
+    # the models' build ends with the DAG task that waits for it (its execution_timeout, 1 h)
+    assert jobs["models"]["after"]["template"][0]["template"][0]["timeout"] == "3600s"
+
+
+def test_the_dags_start_date_must_be_a_real_iso_date():
+    """Composer's DAGS_START_DATE comes from dags_start_date: a day that does not exist is refused at
+    plan time, not when the DAG files fail to import on Composer."""
+    with pytest.raises(terraform_offline.TerraformError, match="dags_start_date is an ISO date"):
+        terraform_offline.plan(TERRAFORM / "environments" / "dev", "terraform.tfvars",
+                               variables={"dags_start_date": "2026-02-30"})
 
 
 # -- nothing secret -------------------------------------------------------------------------------

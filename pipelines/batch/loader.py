@@ -140,11 +140,14 @@ def _later(a: str | None, b: str | None, column_type: str) -> str | None:
 
 def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOptions, watermark: str | None,
                   snapshot: Snapshot, lag: timedelta) -> tuple[Window, str | None]:
-    """This run's window and the watermark it moves to once committed."""
+    """This run's window and the watermark it moves to once committed.
+
+    A table without a cursor has no window: every run, windowed or not, reads its whole snapshot
+    (SAP's texts and master data keep no change date), so a scheduled ``--start/--end`` run over a
+    whole catalogue loads the windowed tables' interval and the others' current state.
+    """
     cursor = config.cursor
     if cursor is None:
-        if opts.start or opts.end:
-            raise ConfigError(f"--start/--end given but {table.qualified} has no cursor column in the catalogue")
         return Window(None, None, None), None
     missing = [c for c in config.cursor_columns if c not in table.schema.names]
     if missing:
@@ -153,7 +156,15 @@ def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOption
     if len({table.schema.column(c).type for c in config.cursor_columns}) > 1:
         raise ConfigError(f"catalogue cursor {', '.join(config.cursor_columns)} of {table.qualified}: "
                           "a cursor and its fallbacks must share one type")
-    end = _parse_bound(opts.end, column_type, "--end") if opts.end else snapshot.window_end(table, cursor, lag)
+    if opts.end:
+        end = _parse_bound(opts.end, column_type, "--end")
+        allowed = snapshot.window_end(table, cursor, lag)
+        if _later(end, allowed, column_type) != allowed:
+            log.warning("%s: --end %s is later than the lag allows now (%s, %s s before the snapshot): rows "
+                        "committed late with an earlier %s may be missed; the scheduled runs wait for it",
+                        table.qualified, end, allowed, int(lag.total_seconds()), cursor)
+    else:
+        end = snapshot.window_end(table, cursor, lag)
     fallbacks = config.cursor_fallbacks
     if opts.full_refresh:
         return Window(cursor, None, end, full_refresh=True, fallbacks=fallbacks), _later(watermark, end, column_type)
@@ -195,6 +206,9 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     names = [n if "." in n else f"{source.default_schema}.{n}" for n in names]
     if not names:
         raise ConfigError("no tables to load: pass --tables or list them in the catalogue")
+    if (opts.start or opts.end) and not any(catalogue.get(n).cursor for n in names):
+        raise ConfigError(f"--start/--end given but none of {', '.join(names)} has a cursor column in the "
+                          "catalogue: they load whole snapshots, drop --start/--end")
     lag = timedelta(seconds=opts.lag_seconds if opts.lag_seconds is not None else catalogue.lag_seconds)
     started_at = datetime.now(timezone.utc)
     run_id = run_id_option(options) or new_run_id(started_at)

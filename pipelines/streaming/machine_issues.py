@@ -115,9 +115,13 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str) -> None:
                                   {"ReadDeadLetters": read[DEAD], "ValidateDeadLetters": parsed[DEAD]})
 
 
+#: the job from its options alone (the signature ``run_streaming`` and ``pipelines.streaming.deploy`` take)
+build_job = build
+
+
 def run(argv: list[str] | None = None) -> RunSummary | None:
     """Entry point: a replay runs to its end and returns its counts; Dataflow gets a streaming job."""
-    return run_streaming(argv, build, written_counter="raw_rows", written_label="raw rows")
+    return run_streaming(argv, build_job, written_counter="raw_rows", written_label="raw rows")
 
 
 def main(argv: list[str] | None = None) -> int:

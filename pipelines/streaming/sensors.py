@@ -104,15 +104,18 @@ def build(p: beam.Pipeline, options: PipelineOptions, warehouse: str, lake: str,
                                   {"ReadDeadLetters": read[DEAD], "ValidateDeadLetters": parsed[DEAD]})
 
 
+def build_job(pipeline: beam.Pipeline, options: PipelineOptions, warehouse: str) -> None:
+    """The job from its options alone, as :func:`run_streaming` (and ``pipelines.streaming.deploy``,
+    which lists its step names) build it: the lake from ``--lake_location`` or the local default."""
+    from pipelines.local import stack
+
+    lake = options.view_as(LakeOptions).lake_location or stack.default_lake_location()
+    build(pipeline, options, warehouse, lake, options.view_as(StandardOptions).streaming)
+
+
 def run(argv: list[str] | None = None) -> RunSummary | None:
     """Entry point: a replay runs to its end and returns its counts; Dataflow gets a streaming job."""
-    def build_sensors(pipeline: beam.Pipeline, options: PipelineOptions, warehouse: str) -> None:
-        from pipelines.local import stack
-
-        lake = options.view_as(LakeOptions).lake_location or stack.default_lake_location()
-        build(pipeline, options, warehouse, lake, options.view_as(StandardOptions).streaming)
-
-    return run_streaming(argv, build_sensors, written_counter="rows", written_label="lake rows",
+    return run_streaming(argv, build_job, written_counter="rows", written_label="lake rows",
                          gcs_paths=("lake_location",))
 
 

@@ -6,9 +6,12 @@ Beam overhead is what makes naive streaming pipelines slow; here it is paid once
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import types
+import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -103,8 +106,16 @@ class ReadMessages(beam.PTransform):
                    | "ToEnvelope" >> beam.Map(to_envelope)
                    | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
                    | "ToEnvelopeBatch" >> beam.Map(envelope_batch))
-        empty = pbegin | "NoReplayDeadLetters" >> beam.Create([])
+        # not beam.Create([]): its inner steps are labelled with a line of Beam's own source
+        # ("FlatMap(<lambda at core.py:N>)"), so a Beam upgrade would rename a step of the running job
+        empty = (pbegin
+                 | "NoReplayDeadLetters" >> beam.Impulse()
+                 | "NoDeadLetters" >> beam.FlatMap(_no_elements))
         return {"batches": batches, DEAD: empty}
+
+
+def _no_elements(_impulse) -> tuple:
+    return ()
 
 
 class ValidateFn(beam.DoFn):
@@ -436,6 +447,7 @@ class DetectPpvAnomalies(beam.PTransform):
         self.threshold, self.pipeline, self.warmup_minutes = threshold, pipeline, warmup_minutes
 
     def expand(self, metrics):
+        from apache_beam.ml.anomaly import transforms as anomaly_transforms
         from apache_beam.ml.anomaly.detectors.robust_zscore import RobustZScore
         from apache_beam.ml.anomaly.thresholds import FixedThreshold
         from apache_beam.ml.anomaly.transforms import AnomalyDetection
@@ -443,14 +455,32 @@ class DetectPpvAnomalies(beam.PTransform):
         from pipelines.streaming.alerts import ALERT_SCHEMA, anomaly_alert
 
         detector = RobustZScore(features=["max_ppv_mm_s"], threshold_criterion=FixedThreshold(self.threshold))
-        return (metrics
+        rows = (metrics
                 | "PerSensorRows" >> beam.FlatMap(_sensor_rows).with_output_types(tuple[str, beam.Row])
-                | "AcrossWindows" >> beam.WindowInto(window.GlobalWindows())
-                | "RobustZScore" >> AnomalyDetection(detector)
+                | "AcrossWindows" >> beam.WindowInto(window.GlobalWindows()))
+        with stable_step_ids(anomaly_transforms, "PpvAnomalies/RobustZScore"):
+            scored = rows | "RobustZScore" >> AnomalyDetection(detector)
+        return (scored
                 | "AfterWarmUp" >> beam.ParDo(_AfterWarmUpFn(self.warmup_minutes))
                 | "ToAlert" >> beam.Map(anomaly_alert, self.pipeline)
                 | "Outliers" >> beam.Filter(lambda row: row is not None)
                 | "AsTable" >> beam.Map(lambda row: pa.Table.from_pylist([row], schema=ALERT_SCHEMA)))
+
+
+@contextlib.contextmanager
+def stable_step_ids(module, name: str):
+    """Beam's ``AnomalyDetection`` labels its steps ``Score and Learn (<model>:<6 random hex>)``
+    (``uuid.uuid4()`` in ``module``, ``apache_beam.ml.anomaly.transforms``, at expansion), so each
+    launch of the job would name its stateful detector step anew, and a Dataflow update could not
+    match it to the running job's step (the model's state would be dropped, or the update refused).
+    Within this block the suffix is derived from ``name``: the same on every launch."""
+    fixed = uuid.uuid5(uuid.NAMESPACE_URL, f"minera:{name}")
+    original = module.uuid
+    module.uuid = types.SimpleNamespace(uuid4=lambda: fixed)
+    try:
+        yield
+    finally:
+        module.uuid = original
 
 
 class _AfterWarmUpFn(beam.DoFn):

@@ -1,6 +1,7 @@
 # The batch pipelines' launchers: one Cloud Run job each, running python -m pipelines.batch.<name>
-# from the pipelines' image as the batch service account (docs/decisions/0002-batch-launchers.md).
-# Composer starts an execution per run with the run's own arguments (window, tables, day).
+# from the pipelines' image as the batch service account (docs/decisions/0002-batch-launchers.md),
+# and one for the models, python -m pipelines.models. Composer starts an execution per run with
+# the run's own arguments (window, tables, day).
 
 locals {
   # Where batch runs stage and keep temporary files (the DAGs' STAGING_LOCATION, TEMP_LOCATION and
@@ -38,4 +39,7 @@ module "batch_launchers" {
   labels                = var.labels
   deletion_protection   = var.batch_launchers_deletion_protection
   enabled               = var.deploy_pipelines
+
+  # the models' job runs as the account that builds the models (its dataset grants: platform/data.tf)
+  models_service_account_email = module.service_accounts.emails[var.models_service_account]
 }

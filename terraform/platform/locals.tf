@@ -33,6 +33,11 @@ locals {
       "roles/dataflow.developer",
       "roles/dataflow.worker",
     ]
+    # The models' launcher (Cloud Run job, python -m pipelines.models): SQLMesh's query jobs. What
+    # it reads and writes is granted per dataset (platform/data.tf); no Dataflow, no bucket, no secret.
+    models = [
+      "roles/bigquery.jobUser",
+    ]
     # Streaming Dataflow workers: streaming inserts need dataset-level rights only.
     streaming = [
       "roles/dataflow.worker",
@@ -53,6 +58,7 @@ locals {
 
   service_account_display_names = {
     batch     = "Minera batch Dataflow workers"
+    models    = "Minera SQL models (SQLMesh build)"
     streaming = "Minera streaming Dataflow workers"
     composer  = "Minera Cloud Composer environment"
     bi_reader = "Minera BI reader (Looker)"
@@ -95,6 +101,7 @@ locals {
     BATCH_JOB_PRODUCTION       = module.batch_launchers.jobs["production"]
     BATCH_JOB_ROCK_QUALITY     = module.batch_launchers.jobs["rock_quality"]
     BATCH_JOB_SENSOR_RECOMPUTE = module.batch_launchers.jobs["sensor_recompute"]
+    BATCH_JOB_MODELS           = module.batch_launchers.jobs["models"]
     BATCH_JOB_CONTAINER        = module.batch_launchers.container_name
     PIPELINES_IMAGE            = local.pipelines_image
     DATAFLOW_SERVICE_ACCOUNT   = module.service_accounts.emails["batch"]
@@ -106,5 +113,7 @@ locals {
     PRODUCTION_PASSWORD_SECRET = module.secrets.ids["production_db_password"]
     SENSOR_READINGS_TOPIC      = local.topic_ids["sensor_readings"]
     MACHINE_ISSUES_TOPIC       = local.topic_ids["machine_issues"]
+    PIPELINES_LAUNCH           = "cloud_run"
+    DAGS_START_DATE            = var.dags_start_date
   }
 }

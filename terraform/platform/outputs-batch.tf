@@ -1,9 +1,9 @@
 output "batch_launcher_jobs" {
-  description = "Cloud Run job name of each batch pipeline's launcher (what the DAGs execute)."
+  description = "Cloud Run job name of each launcher, each batch pipeline and models (what the DAGs execute)."
   value       = module.batch_launchers.jobs
 }
 
 output "batch_launcher_job_ids" {
-  description = "Cloud Run job ID of each batch pipeline's launcher, projects/P/locations/L/jobs/NAME."
+  description = "Cloud Run job ID of each launcher, projects/P/locations/L/jobs/NAME."
   value       = module.batch_launchers.job_ids
 }

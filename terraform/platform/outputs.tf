@@ -1,5 +1,5 @@
 output "service_accounts" {
-  description = "Service account e-mails by component: batch, streaming, composer, bi_reader, transfer."
+  description = "Service account e-mails by component: batch, models, streaming, composer, bi_reader, transfer."
   value       = module.service_accounts.emails
 }
 

@@ -21,12 +21,12 @@ variable "dead_letter_readers" {
 }
 
 variable "models_service_account" {
-  description = "Which service account builds the SQL models (python -m pipelines.models / SQLMesh): batch or composer. It writes staging, marts, serving and SQLMesh's datasets, reads the sources and the columns that identify people."
+  description = "Which service account builds the SQL models (the models' Cloud Run job, python -m pipelines.models / SQLMesh, runs as it): models (its own, least privilege), batch or composer. It writes staging, marts, serving and SQLMesh's datasets, reads the sources and the columns that identify people."
   type        = string
-  default     = "batch"
+  default     = "models"
   validation {
-    condition     = contains(["batch", "composer"], var.models_service_account)
-    error_message = "models_service_account is batch or composer."
+    condition     = contains(["models", "batch", "composer"], var.models_service_account)
+    error_message = "models_service_account is models, batch or composer."
   }
 }
 
@@ -43,7 +43,7 @@ variable "streaming_machine_type" {
 }
 
 variable "streaming_max_workers" {
-  description = "Most workers per streaming job."
+  description = "Most workers per streaming job. Changing it drains and replaces the jobs (ForceNew in the provider); docs/streaming-updates.md has the in-flight alternative."
   type        = number
   default     = 3
 }

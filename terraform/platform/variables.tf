@@ -108,6 +108,16 @@ variable "composer_workloads" {
   default = {}
 }
 
+variable "dags_start_date" {
+  description = "Go-live: the first data interval of the scheduled DAGs, an ISO date (UTC) such as 2026-12-01 (Composer's DAGS_START_DATE). Catch-up starts there and no backfill can load before it: history before it comes from an initial full load."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.dags_start_date)) && try(formatdate("YYYY-MM-DD", "${var.dags_start_date}T00:00:00Z") == var.dags_start_date, false)
+    error_message = "dags_start_date is an ISO date, YYYY-MM-DD (a real day, UTC)."
+  }
+}
+
 variable "pipelines_image_tag" {
   description = "Tag of the pipelines' container image in the platform repository that the flex templates were built with (tags are immutable)."
   type        = string

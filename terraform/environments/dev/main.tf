@@ -19,6 +19,7 @@ module "platform" {
   composer_environment_size = var.composer_environment_size
   composer_resilience_mode  = var.composer_resilience_mode
   composer_workloads        = var.composer_workloads
+  dags_start_date           = var.dags_start_date
 
   pipelines_image_tag     = var.pipelines_image_tag
   lab_s3_bucket           = var.lab_s3_bucket

@@ -17,6 +17,9 @@ bi_readers            = ["group:analysts-dev@minera.example"]
 composer_image_version    = "composer-3-airflow-2.10.5"
 composer_environment_size = "ENVIRONMENT_SIZE_SMALL"
 
+# go-live: the DAGs' first interval; catch-up starts here, no backfill before it (DAGS_START_DATE)
+dags_start_date = "2026-12-01"
+
 pipelines_image_tag   = "dev"
 lab_s3_bucket         = "lab-rock-quality-minera-dev"
 lab_s3_prefix         = "exports/"

@@ -31,6 +31,9 @@ composer_workloads = {
   worker    = { cpu = 2, memory_gb = 8, storage_gb = 10, min_count = 2, max_count = 6 }
 }
 
+# go-live: the DAGs' first interval; catch-up starts here, no backfill before it (DAGS_START_DATE)
+dags_start_date = "2026-12-01"
+
 pipelines_image_tag   = "1.0.0"
 lab_s3_bucket         = "lab-rock-quality-minera"
 lab_s3_prefix         = "exports/"

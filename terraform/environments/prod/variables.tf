@@ -97,6 +97,11 @@ variable "composer_workloads" {
   default = {}
 }
 
+variable "dags_start_date" {
+  description = "Go-live: the first data interval of the scheduled DAGs, an ISO date (UTC); catch-up starts there and no backfill can load before it."
+  type        = string
+}
+
 variable "pipelines_image_tag" {
   description = "Tag of the pipelines' container image in the platform repository that the flex templates were built with (tags are immutable)."
   type        = string

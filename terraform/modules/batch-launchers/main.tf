@@ -1,6 +1,8 @@
 # One Cloud Run job per batch pipeline: the pipeline's launcher, which opens the source snapshot,
 # starts the Dataflow job, waits for it and commits (load jobs, ops rows, watermark). A Dataflow
-# flex-template launcher cannot: it exits before its job starts (docs/decisions/0002).
+# flex-template launcher cannot: it exits before its job starts (docs/decisions/0002). One more
+# job of the same image builds the SQL models (python -m pipelines.models: SQLMesh's BigQuery
+# query jobs, no Dataflow job), as its own service account.
 
 module "command" {
   source = "./command"
@@ -29,17 +31,23 @@ locals {
   # holds the source snapshot, waits, runs the load jobs); the task timeout covers the whole
   # Dataflow job, and a full ERP reload runs for hours. No retry: a run is idempotent per window,
   # but the DAG decides whether to run it again.
+  # The models' build gets the DAG task's timeout (1 h): the execution ends when the task gives up.
   defaults = { cpu = "1", memory = "2Gi", timeout = "21600s", max_retries = 0 }
-  timeouts = { erp = "43200s", production = "21600s", rock_quality = "7200s", sensor_recompute = "10800s" }
+  timeouts = { erp = "43200s", production = "21600s", rock_quality = "7200s", sensor_recompute = "10800s", models = "3600s" }
+
+  # Who each job runs as: the batch account launches Dataflow jobs whose workers run as it too; the
+  # models' account runs query jobs and writes the model datasets, and launches nothing.
+  service_accounts = { models = var.models_service_account_email }
 
   job_names = { for name in keys(module.command.commands) : name => "${var.name_prefix}-${replace(name, "_", "-")}" }
 
-  # The pipelines are the command module's (one catalogue).
+  # The launchers are the command module's (one catalogue).
   launchers = {
     for name in keys(module.command.commands) : name => merge(
       local.defaults,
       { timeout = lookup(local.timeouts, name, local.defaults.timeout) },
       { for key, value in try(var.resources[name], {}) : key => value if value != null },
+      { service_account = lookup(local.service_accounts, name, var.service_account_email) },
     )
   }
 }
@@ -60,7 +68,7 @@ resource "google_cloud_run_v2_job" "launchers" {
     parallelism = 1
 
     template {
-      service_account       = var.service_account_email
+      service_account       = each.value.service_account
       timeout               = each.value.timeout
       max_retries           = each.value.max_retries
       execution_environment = "EXECUTION_ENVIRONMENT_GEN2"
@@ -81,7 +89,9 @@ resource "google_cloud_run_v2_job" "launchers" {
         }
       }
 
-      # Direct VPC egress: the launcher reaches the source databases privately, like the workers.
+      # Direct VPC egress: the launcher reaches the source databases privately, like the workers
+      # (and the models a state database on Cloud SQL, if MINERA_SQLMESH_STATE_URL ever names one);
+      # Google's APIs through Private Google Access.
       vpc_access {
         egress = "ALL_TRAFFIC"
         network_interfaces {

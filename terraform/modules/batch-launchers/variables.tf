@@ -66,7 +66,7 @@ variable "lake_location" {
 }
 
 variable "resources" {
-  description = "Per pipeline (erp, production, rock_quality, sensor_recompute), overrides of its launcher's CPU (\"1\"), memory (\"2Gi\"), task timeout (\"43200s\", at most 7 days) and retries; omitted fields keep the module's defaults (main.tf)."
+  description = "Per launcher (erp, production, rock_quality, sensor_recompute, models), overrides of its CPU (\"1\"), memory (\"2Gi\"), task timeout (\"43200s\", at most 7 days) and retries; omitted fields keep the module's defaults (main.tf)."
   type = map(object({
     cpu         = optional(string)
     memory      = optional(string)
@@ -76,8 +76,8 @@ variable "resources" {
   default = {}
 
   validation {
-    condition     = alltrue([for name in keys(var.resources) : contains(["erp", "production", "rock_quality", "sensor_recompute"], name)])
-    error_message = "resources keys are erp, production, rock_quality and sensor_recompute."
+    condition     = alltrue([for name in keys(var.resources) : contains(["erp", "production", "rock_quality", "sensor_recompute", "models"], name)])
+    error_message = "resources keys are erp, production, rock_quality, sensor_recompute and models."
   }
 
   validation {
@@ -92,7 +92,12 @@ variable "image" {
 }
 
 variable "service_account_email" {
-  description = "Batch service account: the launcher runs as it, and so do the Dataflow workers (--service_account_email)."
+  description = "Batch service account: the batch pipelines' launchers run as it, and so do their Dataflow workers (--service_account_email)."
+  type        = string
+}
+
+variable "models_service_account_email" {
+  description = "Service account the models job runs as (python -m pipelines.models): it runs BigQuery query jobs, reads the sources and writes the model datasets; it launches no Dataflow job."
   type        = string
 }
 
@@ -108,7 +113,7 @@ variable "network_tags" {
 }
 
 variable "warehouse_url" {
-  description = "The pipelines' --warehouse: bigquery://PROJECT?location=LOCATION."
+  description = "The launchers' --warehouse (the batch pipelines' and the models'): bigquery://PROJECT?location=LOCATION."
   type        = string
 
   validation {

@@ -47,12 +47,17 @@ resource "google_dataflow_flex_template_job" "this" {
   machine_type            = var.machine_type
   num_workers             = 1
   max_workers             = var.max_workers
-  autoscaling_algorithm   = "THROUGHPUT_BASED"
-  temp_location           = var.temp_location
-  staging_location        = var.staging_location
-  kms_key_name            = var.kms_key_name
+  # the launch API's enum (FlexTemplateRuntimeEnvironment.autoscalingAlgorithm), not Beam's option
+  # value: "THROUGHPUT_BASED" is refused with a 400 (hashicorp/terraform-provider-google#17570);
+  # Beam's --autoscaling_algorithm=THROUGHPUT_BASED is this same algorithm
+  autoscaling_algorithm = "AUTOSCALING_ALGORITHM_BASIC"
+  temp_location         = var.temp_location
+  staging_location      = var.staging_location
+  kms_key_name          = var.kms_key_name
 
-  # destroy (or a replacement) drains: what was read is written before the job stops
+  # destroy (or a replacement) drains: what was read is written before the job stops; and Terraform
+  # waits for JOB_STATE_DRAINED before it launches the replacement under the same name
+  # (skip_wait_on_job_termination stays false). docs/streaming-updates.md
   on_delete = "drain"
 
   lifecycle {

@@ -93,7 +93,7 @@ variable "machine_type" {
 }
 
 variable "max_workers" {
-  description = "Most workers per job, so a backlog after an outage drains in minutes."
+  description = "Most workers per job, so a backlog after an outage drains in minutes. Changing it drains and replaces the jobs (ForceNew in the provider; docs/streaming-updates.md)."
   type        = number
   default     = 3
 }

@@ -7,7 +7,7 @@ locals {
 }
 
 output "emails" {
-  description = "Service account e-mails by component (batch, streaming, composer, bi_reader, transfer)."
+  description = "Service account e-mails by component (batch, models, streaming, composer, bi_reader, transfer)."
   value       = local.emails
 
   depends_on = [google_service_account.accounts]

@@ -1,4 +1,4 @@
 output "commands" {
-  description = "Per batch pipeline, the launcher container's command: python -m pipelines.batch.<name> followed by its default arguments."
+  description = "Per launcher (each batch pipeline, and models), the container's command: python -m <module> followed by its default arguments."
   value       = local.commands
 }

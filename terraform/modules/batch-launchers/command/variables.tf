@@ -9,7 +9,7 @@ variable "region" {
 }
 
 variable "warehouse_url" {
-  description = "The pipelines' --warehouse, bigquery://PROJECT?location=LOCATION."
+  description = "The launchers' --warehouse (the batch pipelines' and the models'), bigquery://PROJECT?location=LOCATION."
   type        = string
 }
 
