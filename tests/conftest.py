@@ -167,3 +167,25 @@ def rendering():
     from pipelines.transform.render import offline_context
 
     return offline_context("minera-prod")
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """The warehouse ``make demo`` builds (every source loaded, the speed layer replayed, every model
+    built and checked), at a small scale, once per test worker: what the dashboards and the LookML
+    checks read. Its local stack is stopped again; the DuckDB file stays."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "MINERA_HOME": str(home)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "pipelines.demo", "--scale", "2000"], env=env,
+                              capture_output=True, text=True, timeout=900)
+    finally:
+        subprocess.run([sys.executable, "-m", "pipelines.local.stack", "stop"], env=env, capture_output=True,
+                       timeout=120)
+    assert done.returncode == 0, f"the demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    warehouse = home / "warehouse.duckdb"
+    assert warehouse.exists()
+    return warehouse
