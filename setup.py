@@ -41,9 +41,14 @@ setuptools.setup(
         "backports.zstd>=1.0,<2; python_version < '3.14'",
     ],
     extras_require={
-        "local": ["pgserver>=0.1.4,<0.2"],
+        # the local stack; the local dashboards (pipelines.dashboards: LookML read by lkml, charts by plotly)
+        "local": ["pgserver>=0.1.4,<0.2", "lkml>=1.3.7,<2", "plotly>=7.1,<8"],
         "dev": [
             "pgserver>=0.1.4,<0.2",
+            "lkml>=1.3.7,<2",
+            "plotly>=7.1,<8",
+            # drives Debian's Chromium (/usr/bin/chromium) in the dashboard tests; never its own browser
+            "playwright>=1.65,<2",
             "pytest>=8,<10",
             "pytest-xdist>=3.6,<4",
             "ruff>=0.6,<1",
