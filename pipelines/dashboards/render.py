@@ -247,7 +247,10 @@ _SCRIPT = """
 (function () {
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.element"));
   function done() {
-    if (sections.every(function (s) { return s.dataset.rendered; })) document.body.dataset.ready = "yes";
+    if (sections.every(function (s) { return s.dataset.rendered; })) {
+      document.body.dataset.readyMs = Math.round(performance.now());  // benchmarks/dashboards.py reads it
+      document.body.dataset.ready = "yes";
+    }
   }
   sections.forEach(function (s) {
     var spec = s.querySelector("script.figure");
