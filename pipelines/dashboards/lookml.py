@@ -397,6 +397,11 @@ def load_project(root: Path | str) -> Project:
         model = model_file.name.removesuffix(".model.lkml")
         if not data.get("connection"):
             raise LookMLError(f"{where}: needs connection")
+        if data.get("week_start_day", "monday") != "monday":  # DuckDB's date_trunc('week') starts on Monday
+            raise LookMLError(f"{where}: week_start_day must be monday (Looker's default) in the local subset")
+        for key in ("named_value_formats",):
+            if data.get(key):
+                raise LookMLError(f"{where}: {key} is not in the local subset")
         for path in (p for pattern in data.get("includes", []) for p in _include(root, pattern, where)):
             if path.name.endswith(".view.lkml"):
                 for view_data in _parse_lkml(path, root).get("views", []):
