@@ -24,8 +24,6 @@ GAP_PX = 8
 TITLE_PX = 44  # an element's title bar and padding
 PLOTLY_JS = "static/plotly.min.js"
 _CHARTS = {"looker_column", "looker_bar", "looker_line", "looker_area", "looker_scatter"}
-_TIMEFRAME_SPAN = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "week": dt.timedelta(days=7),
-                   "month": dt.timedelta(days=31), "raw": dt.timedelta(hours=1), "time": dt.timedelta(hours=1)}
 _NUMERIC = {"number", "count", "count_distinct", "sum", "average", "min", "max"}
 
 
@@ -192,19 +190,15 @@ def figure(element: Element, result: Result) -> dict:
         value_axis.update(type=_axis_type(value_field), rangemode="normal")
         category_axis["rangemode"] = "normal"
     if fmt := _d3_format(value_field):
-        value_axis.update(tickformat=fmt, hoverformat=fmt)
+        value_axis["hoverformat"] = fmt
     for axis, f in ((category_axis, x), (value_axis, value_field)):
-        if axis.get("type") != "date" and _is_numeric(f) and "tickformat" not in axis:
-            axis["tickformat"] = ",~r"  # 7,458,300 as Looker writes it, not d3's default 7.4583M
+        if axis.get("type") != "date" and _is_numeric(f):
+            # ticks: 7,458,300 and 0.5 as Looker writes them (not d3's 7.4583M, nor 5,000.00 for decimal_2)
+            fmt = _d3_format(f) or ""
+            axis["tickformat"] = ".0%" if "%" in fmt else ("$,~r" if "$" in fmt else ",~r")
     if category_axis["type"] == "date" and len({r[0] for r in rows}) == 1 and element.type != "looker_scatter":
-        # one time on the axis: Plotly would zoom to milliseconds; show a span of the timeframe around it
-        pad = _TIMEFRAME_SPAN.get(x.timeframe or "", dt.timedelta(days=1))
-        at = rows[0][0]
-        if isinstance(at, dt.date):  # a datetime is a date too
-            category_axis["range"] = [plot_value(at - pad), plot_value(at + pad)]
-            for trace in traces:  # a lone bar on a time axis is a millisecond wide unless told
-                if trace.get("type") == "bar":
-                    trace["width"] = pad.total_seconds() * 1000 * 0.8
+        # one time on the axis: a date axis would zoom to milliseconds and draw hair-thin bars
+        category_axis["type"] = "category"
     horizontal = element.type == "looker_bar"
     if horizontal:
         category_axis["autorange"] = "reversed"  # the first row on top, as Looker draws bars
