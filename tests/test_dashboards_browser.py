@@ -64,6 +64,44 @@ READ_PAGE = """() => {
 
 #: a few key tiles per dashboard, computed here by hand (not by the compiler): (element, SQL, how to compare)
 KEY_TILES = {
+    # looker/: against the tables the marts come from where possible (what was loaded is what is shown)
+    ("looker", "production"): [
+        ("tonnes_hauled", "SELECT sum(hauled_t) FROM marts.tonnes_by_shift", "single"),
+        ("truck_loads_total", "SELECT count(*) FROM raw_production.truck_loads", "single"),
+        ("tonnes_by_pit_and_material", "SELECT pit, sum(hauled_t) FROM marts.tonnes_by_shift GROUP BY pit, material",
+         "pairs"),
+    ],
+    ("looker", "machinery_issues"): [
+        ("open_issues", "SELECT count(*) FROM serving.machine_issues WHERE is_open", "single"),
+        ("open_critical_issues", "SELECT count(*) FROM serving.machine_issues WHERE is_open "
+                                 "AND current_severity = 'critical'", "single"),
+        ("open_backlog_by_severity_and_age", "SELECT age_bucket, count(*) FROM serving.machine_issues WHERE is_open "
+                                             "GROUP BY age_bucket, current_severity", "pairs"),
+    ],
+    ("looker", "mine_vibration"): [
+        ("sensor_minutes_over_limit", "SELECT sum(sensor_minutes_over_limit) FROM marts.vibration_by_zone_day",
+         "single"),
+        ("sensors_reporting", "SELECT count(DISTINCT sensor_id) FROM marts.sensor_minutes", "single"),
+        ("peak_ppv_by_zone", "SELECT zone, max(peak_ppv_mm_s) FROM marts.vibration_by_zone_day GROUP BY zone", "pairs"),
+    ],
+    ("looker", "platform_health"): [
+        ("dead_letters_total", "SELECT count(*) FROM ops.dead_letter", "single"),
+        ("rejected_files_total", "SELECT count(*) FROM ops.rejected_files", "single"),
+        ("stale_tables", "SELECT count(*) FROM marts.source_freshness WHERE status IS DISTINCT FROM 'fresh'", "single"),
+    ],
+    ("looker", "rock_quality"): [
+        ("samples_total", "SELECT count(*) FROM raw_vendor.rock_quality_samples", "single"),
+        ("blasts_sampled", "SELECT count(DISTINCT blast_id) FROM marts.rock_quality_by_blast", "single"),
+    ],
+    ("looker", "sensor_health"): [
+        ("sensors_reporting", "SELECT count(DISTINCT sensor_id) FROM marts.sensor_health_by_day", "single"),
+        ("lowest_battery", "SELECT min(min_battery_v) FROM marts.sensor_health_by_day", "single"),
+    ],
+    ("looker", "sensor_trend"): [
+        ("alerts_for_sensor", "SELECT count(*) FROM serving.alerts WHERE sensor_id = 'VIB-CR-040'", "single"),
+        ("highest_ppv_for_sensor", "SELECT max(max_ppv_mm_s) FROM marts.sensor_minutes WHERE sensor_id = 'VIB-CR-040'",
+         "single"),
+    ],
     ("fixture", "production_overview"): [
         ("total_hauled", "SELECT sum(hauled_t) FROM marts.tonnes_by_shift", "single"),
         ("ore_loads", "SELECT sum(loads) FROM marts.tonnes_by_shift WHERE material = 'ore'", "single"),
@@ -189,6 +227,7 @@ def test_dashboard_in_chromium(project_key, name, chromium, sites, warehouse, sc
             assert _pairs(got["traces"]) == expected, what
 
     for element_name, sql, how in KEY_TILES.get((project_key, name), []):
+        assert element_name in shown, f"key tile {name}.{element_name} is gone from the LookML: update KEY_TILES"
         got, expected = shown[element_name], warehouse.execute(sql).fetchall()
         what = f"{name}.{element_name} against {sql}"
         if how == "single":
