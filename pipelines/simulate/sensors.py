@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import csv
 import heapq
 import json
 import sys
@@ -33,13 +34,20 @@ MALFORMED_KINDS = ["not-json", "not-utf8", "missing-field", "wrong-type", "negat
                    "huge", "boolean-number", "number-out-of-range", "future-time", "control-character-id"]
 
 
+#: the mine's geophones, one a line (sensor_id, zone, easting_m, northing_m): the one description of the
+#: sensors, which the warehouse's marts.sensors is seeded from too
+SENSORS_CSV = Path(__file__).resolve().parent.parent.parent / "sql" / "seeds" / "sensors.csv"
+
+
 def sensor_ids(count: int) -> list[tuple[str, str]]:
-    out = []
-    for i in range(count):
-        zone = ZONES[i % len(ZONES)]
-        code = "".join(w[0].upper() for w in zone.split("-")[:2]) + zone.rsplit("-", 1)[-1][:1].upper()
-        out.append((f"VIB-{code}-{i:03d}", zone))
-    return out
+    """The first ``count`` geophones of ``SENSORS_CSV``: (sensor_id, zone). A count beyond the file is
+    refused: every sensor the simulator emits is one the warehouse knows."""
+    with SENSORS_CSV.open(newline="") as f:
+        rows = [(row["sensor_id"], row["zone"]) for row in csv.DictReader(f)]
+    if not 0 <= count <= len(rows):
+        raise ValueError(f"--sensors {count}: the mine has {len(rows)} geophones ({SENSORS_CSV}); "
+                         "add lines there for more")
+    return rows[:count]
 
 
 def iso_ms(epoch_ms: int) -> str:
