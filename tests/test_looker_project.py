@@ -89,7 +89,8 @@ def test_the_dashboards_show_what_the_issue_asks(project):
 
     vibration = fields("mine_vibration")
     assert {"vibration_by_zone_day.zone", "vibration_by_zone_day.highest_ppv_mm_s", "sensor_minutes.easting_m",
-            "sensor_minutes.northing_m", "sensor_minutes.average_limit_ppv_mm_s", "alerts.rule",
+            "sensor_minutes.northing_m", "sensor_minutes.dominant_frequency_band_hz",
+            "sensor_minutes.lowest_limit_ppv_mm_s", "alerts.rule",
             "vibration_by_zone_day.total_minutes_over_limit"} <= vibration
     assert "looker_scatter" in types("mine_vibration") and "looker_grid" in types("mine_vibration")
     assert {"sensor_minutes.window_start_minute", "sensor_minutes.average_limit_ppv_mm_s",

@@ -70,14 +70,14 @@
     width: 12
     height: 7
   - name: ppv_against_limit_curve
-    title: Peak PPV of each sensor-minute against the limit curve (by dominant frequency)
+    title: Peak PPV against the limit curve, per 1 Hz band of dominant frequency (mm/s)
     model: minera
     explore: sensor_minutes
     type: looker_scatter
-    fields: [sensor_minutes.dominant_frequency_hz, sensor_minutes.highest_ppv_mm_s,
-      sensor_minutes.average_limit_ppv_mm_s]
-    sorts: [sensor_minutes.dominant_frequency_hz asc]
-    limit: 5000
+    fields: [sensor_minutes.dominant_frequency_band_hz, sensor_minutes.highest_ppv_mm_s,
+      sensor_minutes.lowest_limit_ppv_mm_s]
+    sorts: [sensor_minutes.dominant_frequency_band_hz asc]
+    limit: 500
     row: 10
     col: 0
     width: 14

@@ -58,6 +58,12 @@ view: sensor_minutes {
     sql: ${TABLE}.dominant_frequency_hz ;;
   }
 
+  dimension: dominant_frequency_band_hz {
+    description: "The dominant frequency rounded down to a whole hertz: 1 Hz bands for the scatter against the limit curve"
+    type: number
+    sql: FLOOR(${TABLE}.dominant_frequency_hz) ;;
+  }
+
   dimension: min_battery_v {
     type: number
     sql: ${TABLE}.min_battery_v ;;
@@ -154,6 +160,13 @@ view: sensor_minutes {
 
   measure: average_limit_ppv_mm_s {
     type: average
+    sql: ${limit_ppv_mm_s} ;;
+    value_format_name: decimal_2
+  }
+
+  measure: lowest_limit_ppv_mm_s {
+    description: "The lowest limit of the rows: in a 1 Hz band, the limit curve at the band's start (the curve rises)"
+    type: min
     sql: ${limit_ppv_mm_s} ;;
     value_format_name: decimal_2
   }
