@@ -5,6 +5,9 @@
         [--late_rate 0.001] [--malformed_rate 0.0005] [--dropout_sensors 2]
     python -m pipelines.simulate.sensors --topic projects/P/topics/sensor-readings ...
 
+The geophones are the first ``--sensors`` lines of ``sql/seeds/sensors.csv`` (id, zone, position), the
+table the warehouse's ``marts.sensors`` is seeded from: a count beyond the file is refused.
+
 What is in it: background vibration (lognormal PPV, zone-dependent frequency, batteries
 draining), blasts at :15 and :45 in north-pit-1 (bursts of 10-60 mm/s decaying over seconds
 on that zone's sensors), a slow PPV drift on one sensor over the last third (a precursor of
@@ -211,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malformed_rate", type=float, default=0.0005)
     parser.add_argument("--dropout_sensors", type=int, default=2)
     args = parser.parse_args(argv)
+    try:
+        sensor_ids(args.sensors)
+    except ValueError as error:
+        parser.error(str(error))
     kwargs = dict(sensors=args.sensors, rate_hz=args.rate_hz, minutes=args.minutes,
                   start=datetime.fromisoformat(args.start.replace("Z", "+00:00")), seed=args.seed,
                   duplicate_rate=args.duplicate_rate, late_rate=args.late_rate,
