@@ -185,3 +185,17 @@ def test_the_sensors_table_is_the_seed_and_holds_every_sensor_that_reported(ware
     assert unknown == []
     placed, total = warehouse.execute("SELECT count(easting_m), count(*) FROM marts.sensor_minutes").fetchone()
     assert placed == total > 0
+
+
+def test_every_field_runs_on_duckdb_over_its_table(project, warehouse):
+    """Each view's fields, as the local renderer expands them (timeframes truncated, measures aggregated),
+    run on the demo's warehouse: an expression DuckDB cannot run fails here, naming the view."""
+    for view in project.views.values():
+        dimensions = [f for f in view.fields.values() if f.kind == "dimension"]
+        measures = [f for f in view.fields.values() if f.kind == "measure"]
+        for group in (dimensions, measures):
+            select = ", ".join(f"{checks.field_expression(project, f.name)} AS f{i}" for i, f in enumerate(group))
+            try:
+                warehouse.execute(f"SELECT {select} FROM {view.table} AS {view.name} LIMIT 1").fetchall()
+            except duckdb.Error as error:
+                pytest.fail(f"view {view.name}: {error}")
