@@ -14,7 +14,7 @@ setuptools.setup(
         "pipelines.catalogues": ["*.yaml"],
         "pipelines.streaming": ["*.json"],
         "schemas": ["**/*.json", "**/*.avsc"],
-        "sql": ["**/*.sql", "**/*.py", "*.yaml"],  # the SQLMesh project: models, audits, macros, config
+        "sql": ["**/*.sql", "**/*.py", "*.yaml", "seeds/*.csv"],  # the SQLMesh project: models, audits, macros, config
     },
     install_requires=[
         "apache-beam[gcp,aws]>=2.77,<2.78",  # aws: s3:// inputs (the lab's bucket)

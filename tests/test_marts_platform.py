@@ -285,9 +285,10 @@ def test_a_bad_ops_row_stops_the_runs_mart_and_is_named(platform):
 
 def test_the_marts_wait_for_their_sources(warehouse_url):
     # nothing loaded yet: no ops, no streams; every mart that reads them is skipped, not failed (the
-    # issue marts wait for raw_mobile); the age buckets, the mine's zones and the PPV limit curve need nothing
+    # issue marts wait for raw_mobile); the age buckets, the mine's zones, the PPV limit curve and the
+    # sensors (a seed) need nothing
     assert apply_models(warehouse_url, select="marts") == ["marts.issue_age_buckets", "marts.mine_zones",
-                                                           "marts.ppv_limit_curve"]
+                                                           "marts.ppv_limit_curve", "marts.sensors"]
 
 
 def test_the_platform_models_render_for_duckdb_and_bigquery(rendering):

@@ -337,3 +337,31 @@ def test_the_marts_are_incremental_by_day_and_read_only_their_days_on_bigquery(r
             in health_sql.sql(dialect="bigquery"))  # and the day before, for the battery's change
     for statement in (zone, health_sql.sql(dialect="duckdb")):
         assert sqlglot.parse_one(statement, read="bigquery" if statement is zone else "duckdb")
+
+
+def test_each_sensor_minute_against_the_limit_curve_with_the_sensors_position(site, warehouse_url, caplog):
+    report = build(warehouse_url, select="marts")
+    assert {"marts.sensors", "marts.sensor_minutes"} <= set(report.built)
+    got = {(r["sensor_id"], r["window_start"]): r for r in rows(warehouse_url, "SELECT * FROM marts.sensor_minutes")}
+    served = rows(warehouse_url, "SELECT count(*) AS n FROM serving.sensor_minute_metrics")[0]["n"]
+    assert len(got) == served  # one row per served sensor-minute, none lost to the curve's join
+    # the worked limits of READINGS (the curve: 20 up to 10 Hz, 20 -> 40 to 50 Hz, 40 -> 50 to 100 Hz, 50 above)
+    for sensor, clock, ppv, limit, over in [
+            ("VIB-N1-001", "10:00:00", 31.0, 30.0, True),  # 30 Hz: 20 + 20/40 * 20 = 30
+            ("VIB-N1-001", "10:01:00", 29.0, 30.0, False),
+            ("VIB-N1-001", "11:00:00", 21.0, 20.0, True),  # 5 Hz: flat below the first point
+            ("VIB-N1-002", "10:00:00", 45.0, 42.0, True),  # 60 Hz: 40 + 10/50 * 10 = 42
+            ("VIB-N1-002", "10:02:00", 49.0, 50.0, False)]:  # 200 Hz: flat above the last point
+        row = got[(sensor, at(DAY, clock))]
+        assert (row["max_ppv_mm_s"], row["exceeds_limit"]) == (ppv, over), (sensor, clock)
+        assert row["limit_ppv_mm_s"] == pytest.approx(limit)
+        assert row["pct_of_limit"] == pytest.approx(100 * ppv / limit)
+    # the day's minutes over the limit agree with the zone's mart
+    over = sum(r["exceeds_limit"] for r in got.values() if r["zone"] == "north-pit-1" and r["day"] == DAY)
+    assert over == zone_days(warehouse_url)[("north-pit-1", DAY)]["sensor_minutes_over_limit"] == 3
+    # these hand-made sensors are not in the mine's list: no position, and a warning naming them
+    assert all(r["easting_m"] is None for r in got.values())
+    assert "models: marts.sensor_minutes: 'reference_exists' audit error: 4 rows failed." in caplog.messages
+    assert any("missing_reference=VIB-N1-001, rows_referring=24" in m for m in caplog.messages)
+    listed = rows(warehouse_url, "SELECT count(*) AS n, count(DISTINCT zone) AS zones FROM marts.sensors")[0]
+    assert listed["n"] >= 120 and listed["zones"] == 7

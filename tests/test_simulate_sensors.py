@@ -8,6 +8,7 @@ import math
 from datetime import datetime
 
 import duckdb
+import pytest
 
 from pipelines.simulate import sensors as sim
 from pipelines.streaming import sensors
@@ -97,3 +98,24 @@ def test_publishes_the_same_messages_to_a_topic(tmp_path, publisher):
     topic, data, attributes = publisher.sent[0]
     payload = json.loads(data)
     assert topic == "projects/p/topics/sensor-readings" and attributes == {"event_time": payload["event_time"]}
+
+
+def test_the_sensors_are_the_mines_reference_table():
+    """The simulator's geophones are the first lines of sql/seeds/sensors.csv (marts.sensors is seeded from
+    it): each stands in the box of the zone it reports, and a count beyond the file is refused."""
+    import csv
+
+    from pipelines.local.mine import ZONES
+
+    with sim.SENSORS_CSV.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 120 and len({r["sensor_id"] for r in rows}) == len(rows)
+    boxes = {z.name: z for z in ZONES}
+    for row in rows:
+        zone = boxes[row["zone"]]
+        assert zone.contains(float(row["easting_m"]), float(row["northing_m"])), row
+        assert row["sensor_id"].startswith(f"VIB-{zone.code}-"), row
+    assert sim.sensor_ids(120) == [(r["sensor_id"], r["zone"]) for r in rows[:120]]
+    assert {zone for _, zone in sim.sensor_ids(len(rows))} == set(sim.ZONES) == set(boxes)
+    with pytest.raises(ValueError, match=f"the mine has {len(rows)} geophones"):
+        sim.sensor_ids(len(rows) + 1)

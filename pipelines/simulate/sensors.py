@@ -5,6 +5,9 @@
         [--late_rate 0.001] [--malformed_rate 0.0005] [--dropout_sensors 2]
     python -m pipelines.simulate.sensors --topic projects/P/topics/sensor-readings ...
 
+The geophones are the first ``--sensors`` lines of ``sql/seeds/sensors.csv`` (id, zone, position), the
+table the warehouse's ``marts.sensors`` is seeded from: a count beyond the file is refused.
+
 What is in it: background vibration (lognormal PPV, zone-dependent frequency, batteries
 draining), blasts at :15 and :45 in north-pit-1 (bursts of 10-60 mm/s decaying over seconds
 on that zone's sensors), a slow PPV drift on one sensor over the last third (a precursor of
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import csv
 import heapq
 import json
 import sys
@@ -33,13 +37,20 @@ MALFORMED_KINDS = ["not-json", "not-utf8", "missing-field", "wrong-type", "negat
                    "huge", "boolean-number", "number-out-of-range", "future-time", "control-character-id"]
 
 
+#: the mine's geophones, one a line (sensor_id, zone, easting_m, northing_m): the one description of the
+#: sensors, which the warehouse's marts.sensors is seeded from too
+SENSORS_CSV = Path(__file__).resolve().parent.parent.parent / "sql" / "seeds" / "sensors.csv"
+
+
 def sensor_ids(count: int) -> list[tuple[str, str]]:
-    out = []
-    for i in range(count):
-        zone = ZONES[i % len(ZONES)]
-        code = "".join(w[0].upper() for w in zone.split("-")[:2]) + zone.rsplit("-", 1)[-1][:1].upper()
-        out.append((f"VIB-{code}-{i:03d}", zone))
-    return out
+    """The first ``count`` geophones of ``SENSORS_CSV``: (sensor_id, zone). A count beyond the file is
+    refused: every sensor the simulator emits is one the warehouse knows."""
+    with SENSORS_CSV.open(newline="") as f:
+        rows = [(row["sensor_id"], row["zone"]) for row in csv.DictReader(f)]
+    if not 0 <= count <= len(rows):
+        raise ValueError(f"--sensors {count}: the mine has {len(rows)} geophones ({SENSORS_CSV}); "
+                         "add lines there for more")
+    return rows[:count]
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -203,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malformed_rate", type=float, default=0.0005)
     parser.add_argument("--dropout_sensors", type=int, default=2)
     args = parser.parse_args(argv)
+    try:
+        sensor_ids(args.sensors)
+    except ValueError as error:
+        parser.error(str(error))
     kwargs = dict(sensors=args.sensors, rate_hz=args.rate_hz, minutes=args.minutes,
                   start=datetime.fromisoformat(args.start.replace("Z", "+00:00")), seed=args.seed,
                   duplicate_rate=args.duplicate_rate, late_rate=args.late_rate,
