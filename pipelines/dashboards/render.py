@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pipelines.dashboards.lookml import Dashboard, Element, Field, LookMLError, Project
 
@@ -80,6 +80,17 @@ def _d3_format(f: Field) -> str | None:
     return None
 
 
+def _decimal(value: int | float | Decimal) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+
+
+def _rounded(value: int | float | Decimal, places: int) -> str:
+    """Half away from zero on the number as written (1234.5 -> 1,235), as Looker's formats round;
+    Python's own format rounds halves to even on the binary value."""
+    exact = _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{exact:,.{places}f}"
+
+
 def format_value(value: object, f: Field) -> str:
     """A value as a person reads it: thousands separators, the field's ``value_format_name``, ∅ for NULL."""
     if value is None:
@@ -96,21 +107,21 @@ def format_value(value: object, f: Field) -> str:
         return value.strftime("%Y-%m") if f.timeframe == "month" else value.isoformat()
     if isinstance(value, (int, float, Decimal)):
         name = f.value_format_name or ""
-        number = float(value) if isinstance(value, Decimal) and name else value
-        if name.startswith("decimal_") and name[8:].isdigit():
-            return f"{number:,.{int(name[8:])}f}"
-        if name.startswith("percent_") and name[8:].isdigit():
-            return f"{number * 100:,.{int(name[8:])}f}%"
-        if name in ("usd", "usd_0", "gbp", "gbp_0", "eur", "eur_0"):
-            symbol = {"usd": "$", "gbp": "£", "eur": "€"}[name[:3]]
-            return f"{symbol}{number:,.{0 if name.endswith('_0') else 2}f}"
-        if name == "id":
-            return str(int(value))
-        if isinstance(value, int):
-            return f"{value:,d}"
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")  # Looker's default: no trailing zeros
+        if name == "id":
+            return str(int(value))
+        if isinstance(value, int) and not name:
+            return f"{value:,d}"
+        if name.startswith("decimal_") and name[8:].isdigit():
+            return _rounded(value, int(name[8:]))
+        if name.startswith("percent_") and name[8:].isdigit():
+            return _rounded(_decimal(value) * 100, int(name[8:])) + "%"
+        if name in ("usd", "usd_0", "gbp", "gbp_0", "eur", "eur_0"):
+            symbol = {"usd": "$", "gbp": "£", "eur": "€"}[name[:3]]
+            return symbol + _rounded(value, 0 if name.endswith("_0") else 2)
+        text = _rounded(value, 2)
+        text = text.rstrip("0").rstrip(".") if "." in text else text  # Looker's default: no trailing zeros
         return "0" if text == "-0" else text
     return str(value)
 
