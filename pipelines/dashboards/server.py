@@ -60,13 +60,29 @@ def open_read_only(warehouse: Path, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckD
             time.sleep(0.2)
 
 
+def where(project: Project, dashboard: Dashboard) -> str:
+    """``looker/dashboards/x.dashboard.lookml: dashboard x``: what an element's error names."""
+    try:
+        path = dashboard.path.relative_to(project.root.parent)
+    except ValueError:
+        path = dashboard.path
+    return f"{path}: dashboard {dashboard.name}"
+
+
+def check(project: Project) -> None:
+    """Compiles every element once: a field or filter outside the subset fails at start, in one line."""
+    for dashboard in project.dashboards.values():
+        for element in dashboard.elements:
+            compile_element(project, element, where(project, dashboard))
+
+
 def query_dashboard(project: Project, dashboard: Dashboard, warehouse: Path) -> dict[str, Result | Exception]:
     """Each element's rows, or the error that stopped its query (shown in its tile)."""
     outcomes: dict[str, Result | Exception] = {}
     compiled = {}
     for element in dashboard.elements:
         try:
-            compiled[element.name] = compile_element(project, element, dashboard.name)
+            compiled[element.name] = compile_element(project, element, where(project, dashboard))
         except PipelineError as exc:
             outcomes[element.name] = exc
     con = open_read_only(warehouse)
@@ -75,7 +91,7 @@ def query_dashboard(project: Project, dashboard: Dashboard, warehouse: Path) -> 
             try:
                 outcomes[name] = Result(query.sql, query.fields, con.execute(query.sql).fetchall())
             except duckdb.Error as exc:
-                outcomes[name] = WarehouseError(f"{dashboard.name}: element {name}: {one_line(exc)}")
+                outcomes[name] = WarehouseError(f"{where(project, dashboard)}: element {name}: {one_line(exc)}")
     finally:
         con.close()
     return outcomes
@@ -156,7 +172,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 def start(looker: Path, warehouse: Path, host: str = "127.0.0.1", port: int = 8050) -> ThreadingHTTPServer:
     """A bound server serving in a daemon thread (``port=0``: any free port); ``shutdown()`` stops it."""
-    load_project(looker)  # a project outside the subset fails here, in one line, not on the first page
+    check(load_project(looker))  # a project outside the subset fails here, in one line, not on the first page
     if not Path(warehouse).is_file():
         raise ConfigError(f"warehouse {warehouse} not found: run `make demo` first")
     try:
