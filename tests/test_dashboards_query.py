@@ -278,3 +278,12 @@ def test_the_fixture_project_compiles():
     for dashboard in project.dashboards.values():
         for e in dashboard.elements:
             assert compile_element(project, e, dashboard.name).sql.startswith("SELECT ")
+
+
+def test_an_unknown_field_fails_at_start_naming_the_dashboard_file(tmp_path):
+    from pipelines.dashboards import server
+
+    looker = write_project(tmp_path, DASHBOARD.replace("loads.count]", "loads.nope]"))
+    with pytest.raises(LookMLError, match=r"^looker/dashboards/d.dashboard.lookml: dashboard d: element e: "
+                                          r"unknown field loads.nope \(view loads has no field nope\)$"):
+        server.check(load_project(looker))
