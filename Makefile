@@ -90,13 +90,14 @@ dashboard: $(VENV)/.installed
 # Debian's Chromium for the dashboards' browser tests (Playwright drives it; its own download cannot work here)
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
-	apt-get update && apt-get install -y chromium
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
 #: types, schemas, the BigQuery requests, Oracle SQL, message validation, lineage, template specs,
 #: module READMEs: no services started (the Terraform plans: make test-terraform)
 FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_warehouse.py \
 	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
-	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py
+	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py \
+	tests/test_dashboards_query.py tests/test_dashboards_render.py
 
 test: $(VENV)/.installed tools airflow-venvs $(CHROMIUM)
 	$(PY) -m ruff check .
