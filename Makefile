@@ -5,6 +5,7 @@
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
 # make test-dags -- the Composer DAGs on real Airflow 3.3 and 2.11
 # make airflow-venvs -- the Airflows the DAG tests run in (.venv-tools/airflow3, .venv-tools/airflow2)
+# make dashboard -- the LookML dashboards (looker/) drawn from the local warehouse (after make demo): prints the URL
 # make airflow -- the DAGs in a local Airflow 3 (standalone, local mode, local stack): prints where to log in
 # Each target builds .venv (and .venv-tools) by itself on a fresh machine.
 
@@ -12,7 +13,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-fast test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
+.PHONY: demo dashboard test test-fast test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -80,13 +81,25 @@ tools: $(TOOLS)/tf-provider/.installed $(TOOLS)/checkov/.installed $(TOOLS)/whee
 demo: $(VENV)/.installed
 	$(PY) -m pipelines.demo
 
+#: the dashboards of looker/ (pipelines/dashboards: LookML compiled to DuckDB SQL, Plotly charts) served
+#: read-only from the local warehouse at http://127.0.0.1:$(DASHBOARD_PORT)/; no warehouse yet: run make demo
+DASHBOARD_PORT ?= 8050
+dashboard: $(VENV)/.installed
+	$(PY) -m pipelines.dashboards --port $(DASHBOARD_PORT)
+
+# Debian's Chromium for the dashboards' browser tests (Playwright drives it; its own download cannot work here)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
 #: types, schemas, the BigQuery requests, Oracle SQL, message validation, lineage, template specs,
 #: module READMEs: no services started (the Terraform plans: make test-terraform)
 FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_warehouse.py \
 	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
-	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py
+	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py \
+	tests/test_dashboards_query.py tests/test_dashboards_render.py
 
-test: $(VENV)/.installed tools airflow-venvs
+test: $(VENV)/.installed tools airflow-venvs $(CHROMIUM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
 

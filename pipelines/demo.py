@@ -133,7 +133,10 @@ def run(argv: list[str] | None = None) -> None:
         print(f"   {row[0]:28s} {row[1]:10s} {row[2] or 0:>10,d} rows  window end {row[3]}")
     print(f"\n   staging: {stack.default_staging_location()}  (emptied after each committed run)")
     print("   look around: duckdb " + warehouse_url.removeprefix("duckdb://") + " -readonly. "
-          "Stop PostgreSQL with `make stack-stop`.\n")
+          "Stop PostgreSQL with `make stack-stop`.")
+    print("\n== 10. the dashboards (looker/ drawn from this warehouse): run `make dashboard` "
+          "(python -m pipelines.dashboards),\n   then open http://127.0.0.1:8050/ in a browser "
+          "(another port: make dashboard DASHBOARD_PORT=8060).\n")
 
 
 #: what the demo shows of the serving layer and the marts: (title, DuckDB query), a few rows each
