@@ -16,8 +16,8 @@ copies of it. What is checked, against the subset of LookML the project keeps to
 - every SQL fragment (``sql``, ``sql_on``) parses as BigQuery SQL and as DuckDB SQL once ``${...}`` are
   replaced by identifiers.
 
-``compile_query`` turns a dashboard element into the DuckDB query the contract describes, so a test can run
-every element on the demo's warehouse and see that it shows rows.
+Running the dashboards' queries is the local renderer's job: the tests compile every element with
+``pipelines.dashboards.query`` (one compiler, the one the local pages use) and run it on the demo's warehouse.
 """
 
 from __future__ import annotations
@@ -369,71 +369,3 @@ def check_all(project: Project, columns: dict[str, set[str]] | None = None) -> l
 
 
 # ---- a dashboard element as the DuckDB query the contract describes (to run it on the demo warehouse) ----
-
-def _expand(project: Project, view: View, sql: str, depth: int = 0) -> str:
-    if depth > 10:
-        raise ValueError(f"view {view.name}: ${{...}} references loop")
-    sql = sql.replace("${TABLE}", view.name)
-
-    def field_sql(match):
-        name = match.group(1)
-        target = project.views[name] if match.group(2) else view
-        short = match.group(2) or name
-        f = target.fields[short]
-        return "(" + _expand(project, target, f.sql, depth + 1) + ")"
-
-    return REFERENCE.sub(field_sql, sql.strip())
-
-
-def field_expression(project: Project, qualified: str) -> str:
-    f = project.field(qualified)
-    view = project.views[f.view]
-    if f.kind == "measure":
-        if f.type == "count":
-            return "COUNT(*)"
-        return AGGREGATE[f.type].format(_expand(project, view, f.sql))
-    expression = _expand(project, view, f.sql)
-    if f.timeframe in (None, "raw", "time"):
-        return expression
-    if f.timeframe == "date":
-        return f"CAST({expression} AS DATE)"
-    return f"date_trunc('{f.timeframe}', {expression})"
-
-
-def _filter(expression: str, column: str) -> str:
-    expression = expression.strip()
-    if expression in ("yes", "no"):
-        return f"{column} = {'TRUE' if expression == 'yes' else 'FALSE'}"
-    if expression in ("NULL", "-NULL"):
-        return f"{column} IS {'NOT ' if expression.startswith('-') else ''}NULL"
-    if match := re.fullmatch(r"(>=|<=|>|<)(-?\d+(?:\.\d+)?)", expression):
-        return f"{column} {match.group(1)} {match.group(2)}"
-    negate = expression.startswith("-")
-    values = ", ".join("'" + v.strip().replace("'", "''") + "'" for v in expression.lstrip("-").split(","))
-    return f"CAST({column} AS VARCHAR) {'NOT ' if negate else ''}IN ({values})"
-
-
-def compile_query(project: Project, element: dict) -> str:
-    """The element's query on DuckDB: its fields grouped by its dimensions, from the explore's view and its
-    joins, filtered, sorted and limited as the contract says."""
-    explore = project.explores[element["explore"]]
-    base = explore.get("from", element["explore"])
-    sql_from = f"{project.views[base].table} AS {base}"
-    for join in explore.get("joins", []):
-        on = REFERENCE.sub(lambda m: "(" + field_expression(project, f"{m.group(1)}.{m.group(2)}") + ")",
-                           join["sql_on"])
-        sql_from += f" LEFT JOIN {project.views[join['name']].table} AS {join['name']} ON {on}"
-    selected, groups = [], []
-    for i, qualified in enumerate(element["fields"]):
-        expression = field_expression(project, qualified)
-        selected.append(f"{expression} AS c{i}")
-        if project.field(qualified).kind == "dimension":
-            groups.append(str(i + 1))
-    where = [_filter(value, field_expression(project, name)) for name, value in (element.get("filters") or {}).items()]
-    order = []
-    for sort in element.get("sorts") or [element["fields"][0]]:
-        name, _, direction = sort.partition(" ")
-        order.append(f"c{element['fields'].index(name)} {direction or 'asc'}")
-    return (f"SELECT {', '.join(selected)} FROM {sql_from}" + (f" WHERE {' AND '.join(where)}" if where else "")
-            + (f" GROUP BY {', '.join(groups)}" if groups else "") + f" ORDER BY {', '.join(order)}"
-            + f" LIMIT {int(element.get('limit', 500))}")

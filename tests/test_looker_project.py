@@ -15,6 +15,9 @@ import duckdb
 import lookml_checks as checks
 import pytest
 
+from pipelines.dashboards.lookml import Element, load_project
+from pipelines.dashboards.query import compile_element
+
 DASHBOARDS = {"mine_vibration", "sensor_trend", "sensor_health", "machinery_issues", "production", "rock_quality",
               "platform_health"}
 #: marts tables whose serving view of the same name is the one Looker reads (same columns, and more)
@@ -164,14 +167,16 @@ def test_a_view_the_warehouse_does_not_have_is_caught_and_named(tmp_path, column
     assert any(says in p for p in problems), problems
 
 
-def test_every_dashboard_element_shows_rows_on_the_demo_warehouse(project, warehouse):
-    for name, (_, dashboard) in project.dashboards.items():
-        for element in dashboard["elements"]:
-            query = checks.compile_query(project, element)
+def test_every_dashboard_element_shows_rows_on_the_demo_warehouse(warehouse):
+    """Each element's query, compiled as the local pages compile it, shows rows on the demo's warehouse."""
+    local = load_project(checks.LOOKER_DIR)
+    for dashboard in local.dashboards.values():
+        for element in dashboard.elements:
+            query = compile_element(local, element, dashboard.name).sql
             rows = warehouse.execute(query).fetchall()
-            assert rows and any(value is not None for value in rows[0]), f"{name}.{element['name']}: {query}"
-            if element["type"] != "single_value":
-                assert len(rows) >= 2 or element["type"] == "looker_grid", f"{name}.{element['name']}"
+            assert rows and any(value is not None for value in rows[0]), f"{dashboard.name}.{element.name}: {query}"
+            if element.type != "single_value":
+                assert len(rows) >= 2 or element.type == "looker_grid", f"{dashboard.name}.{element.name}"
 
 
 def test_the_sensors_table_is_the_seed_and_holds_every_sensor_that_reported(warehouse):
@@ -187,15 +192,21 @@ def test_the_sensors_table_is_the_seed_and_holds_every_sensor_that_reported(ware
     assert placed == total > 0
 
 
-def test_every_field_runs_on_duckdb_over_its_table(project, warehouse):
-    """Each view's fields, as the local renderer expands them (timeframes truncated, measures aggregated),
-    run on the demo's warehouse: an expression DuckDB cannot run fails here, naming the view."""
-    for view in project.views.values():
-        dimensions = [f for f in view.fields.values() if f.kind == "dimension"]
-        measures = [f for f in view.fields.values() if f.kind == "measure"]
+def test_every_field_runs_on_duckdb_over_its_table(warehouse):
+    """Each view's fields, compiled as the local pages compile them (timeframes truncated, measures
+    aggregated), run on the demo's warehouse: an expression DuckDB cannot run fails here, naming the view."""
+    local = load_project(checks.LOOKER_DIR)
+    for view in local.views.values():
+        explore = local.explore(checks.MODEL, view.name)  # every view has an explore of its own name
+        dimensions = tuple(f.key for f in view.fields.values() if not f.is_measure)
+        measures = tuple(f.key for f in view.fields.values() if f.is_measure)
         for group in (dimensions, measures):
-            select = ", ".join(f"{checks.field_expression(project, f.name)} AS f{i}" for i, f in enumerate(group))
+            element = Element(name=f"all_{view.name}", title="", type="looker_grid", model=checks.MODEL,
+                              explore=explore.name, fields=group, sorts=(), filters=(), limit=1, row=0, col=0,
+                              width=24, height=6)
             try:
-                warehouse.execute(f"SELECT {select} FROM {view.table} AS {view.name} LIMIT 1").fetchall()
+                warehouse.execute(compile_element(local, element).sql).fetchall()
             except duckdb.Error as error:
                 pytest.fail(f"view {view.name}: {error}")
+
+
