@@ -41,8 +41,6 @@ CHART_TYPES = {"single_value", "looker_column", "looker_bar", "looker_line", "lo
 FILTER = re.compile(r"^(-?[^,<>=]+(,[^,<>=]+)*|-?NULL|(>|>=|<|<=)-?\d+(\.\d+)?|yes|no)$")
 REFERENCE = re.compile(r"\$\{([A-Za-z_][\w]*)(?:\.([A-Za-z_][\w]*))?\}")
 TABLE_COLUMN = re.compile(r"\$\{TABLE\}\.([A-Za-z_]\w*)")
-AGGREGATE = {"count_distinct": "COUNT(DISTINCT {})", "sum": "SUM({})", "average": "AVG({})", "min": "MIN({})",
-             "max": "MAX({})"}
 
 
 @dataclass
