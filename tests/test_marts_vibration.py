@@ -323,15 +323,18 @@ def test_the_marts_are_incremental_by_day_and_read_only_their_days_on_bigquery(r
             "INCREMENTAL_BY_TIME_RANGE", "day", "day", 2)
         assert [p.sql("bigquery") for p in model.partitioned_by] == ["`day`"]  # a BigQuery partition per day
     zone = rendering.render("marts.vibration_by_zone_day", start="2026-11-20", end="2026-11-20").sql(dialect="bigquery")
-    # the view's rows and the alerts of the interval only (the partition columns of the tables under them)
-    assert ("FROM `minera-prod`.`serving`.`sensor_minute_metrics` AS `sensor_minute_metrics` WHERE "
+    # the judged minutes and the alerts of the interval only (the partition columns of the tables under
+    # the views, serving.sensor_minute_metrics under marts.sensor_minutes: BigQuery pushes the filter down)
+    assert ("FROM `minera-prod`.`marts`.`sensor_minutes` AS `sensor_minutes` WHERE "
             "`window_start` BETWEEN '2026-11-20 00:00:00' AND '2026-11-20 23:59:59.999999'") in zone
     assert ("FROM `minera-prod`.`serving`.`alerts` AS `alerts` /* each alert once, in its newest state */ WHERE "
             "`pipeline` = 'streaming.sensors' AND `event_time` BETWEEN '2026-11-20 00:00:00' AND "
             "'2026-11-20 23:59:59.999999'") in zone
-    # numpy.interp's arithmetic: slope * (f - f0) + limit0
+    # numpy.interp's arithmetic, in the one place that judges a minute: slope * (f - f0) + limit0
+    judged = rendering.render("marts.sensor_minutes").sql(dialect="bigquery")
     assert ("(`c`.`to_mm_s` - `c`.`from_mm_s`) / (`c`.`to_hz` - `c`.`from_hz`) * (`m`.`dominant_frequency_hz` - "
-            "`c`.`from_hz`) + `c`.`from_mm_s`") in zone
+            "`c`.`from_hz`) + `c`.`from_mm_s`") in judged
+    assert "to_mm_s" not in zone
     health_sql = rendering.render("marts.sensor_health_by_day", start="2026-11-20", end="2026-11-20")
     assert ("BETWEEN TIMESTAMP_SUB(TIMESTAMP('2026-11-20 00:00:00'), INTERVAL '1' DAY) AND '2026-11-20 23:59:59.999999'"
             in health_sql.sql(dialect="bigquery"))  # and the day before, for the battery's change

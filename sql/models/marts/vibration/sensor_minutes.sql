@@ -51,6 +51,7 @@ SELECT
   j.rms_ppv_mm_s,
   j.mean_frequency_hz,
   j.dominant_frequency_hz,
+  j.dominant_at,
   j.min_battery_v,
   j.layer,
   j.limit_ppv_mm_s,

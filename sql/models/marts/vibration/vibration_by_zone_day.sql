@@ -28,9 +28,9 @@ MODEL (
 -- sensors_reporting: sensors with a reading; sensor_minutes: sensor-minutes with readings; readings.
 -- peak_ppv_mm_s: the highest max PPV of a sensor-minute; peak_sensor_id, peak_minute, peak_frequency_hz:
 --   that sensor-minute (ties: the earliest strongest reading, then the sensor id) and its dominant frequency.
--- Limit: marts.ppv_limit_curve at the sensor-minute's dominant frequency, linear between the curve's points
---   and flat outside, computed as numpy.interp computes it (slope * (f - f0) + limit0) for the speed layer's
---   ppv_limit_curve alert; a sensor-minute is over the limit when its max PPV is strictly above it.
+-- Limit: marts.sensor_minutes' limit_ppv_mm_s, marts.ppv_limit_curve at the sensor-minute's dominant
+--   frequency, computed as numpy.interp computes it for the speed layer's ppv_limit_curve alert; a
+--   sensor-minute is over the limit when its max PPV is strictly above it.
 -- peak_pct_of_limit: the highest 100 * max PPV / limit of a sensor-minute (over 100: over the limit).
 -- minutes_over_limit: minutes in which at least one sensor of the zone was over its limit;
 --   sensor_minutes_over_limit: sensor-minutes over the limit.
@@ -47,36 +47,19 @@ MODEL (
 -- covers the speed layer's allowed lateness (2 hours) and the batch layer closing a day after it: the
 -- closed day's batch rows replace its speed figures at the next daily run. A day recomputed later than
 -- that is brought in by a restatement (docs/marts/vibration.md).
-WITH minutes AS (
+WITH judged AS (  -- each sensor-minute against the limit curve: marts.sensor_minutes judges it, once
   SELECT
     zone,
-    DATE(window_start) AS day,
+    day,
     sensor_id,
     window_start,
     reading_count,
     max_ppv_mm_s,
     dominant_frequency_hz,
-    dominant_at
-  FROM serving.sensor_minute_metrics
+    dominant_at,
+    limit_ppv_mm_s AS limit_mm_s
+  FROM marts.sensor_minutes
   WHERE window_start BETWEEN @start_ts AND @end_ts
-), curve AS (
-  SELECT
-    frequency_hz AS from_hz,
-    limit_mm_s AS from_mm_s,
-    LEAD(frequency_hz) OVER (ORDER BY frequency_hz) AS to_hz,
-    LEAD(limit_mm_s) OVER (ORDER BY frequency_hz) AS to_mm_s,
-    frequency_hz = MIN(frequency_hz) OVER () AS is_first
-  FROM marts.ppv_limit_curve
-), judged AS (
-  SELECT
-    m.*,
-    IF(m.dominant_frequency_hz < c.from_hz OR c.to_hz IS NULL, c.from_mm_s,
-       (c.to_mm_s - c.from_mm_s) / (c.to_hz - c.from_hz) * (m.dominant_frequency_hz - c.from_hz) + c.from_mm_s)
-      AS limit_mm_s
-  FROM minutes AS m
-  JOIN curve AS c
-    ON (c.is_first AND m.dominant_frequency_hz < c.from_hz)
-    OR (m.dominant_frequency_hz >= c.from_hz AND (c.to_hz IS NULL OR m.dominant_frequency_hz < c.to_hz))
 ), by_zone AS (
   SELECT
     zone,
