@@ -170,14 +170,31 @@ def rendering():
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
+def demo_warehouse(tmp_path_factory, worker_id) -> Path:
     """The warehouse ``make demo`` builds (every source loaded, the speed layer replayed, every model
-    built and checked), at a small scale, once per test worker: what the dashboards and the LookML
-    checks read. Its local stack is stopped again; the DuckDB file stays."""
+    built and checked), at a small scale: what the dashboards and the LookML checks read, read-only.
+    Built once per test run: under xdist the first worker builds it in the run's shared base folder
+    (a lock file serialises them) and the others open the same file. Its local stack is stopped
+    again; the DuckDB file stays."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    home = shared / "demo-warehouse"
+    warehouse = home / "warehouse.duckdb"
+    with open(shared / "demo-warehouse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes: after the build, or at once
+        if not (home / "built").exists():
+            _build_demo_warehouse(home)
+            (home / "built").touch()
+    assert warehouse.exists()
+    return warehouse
+
+
+def _build_demo_warehouse(home: Path) -> None:
     import subprocess
     import sys
 
-    home = tmp_path_factory.mktemp("demo")
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "MINERA_HOME": str(home)}
     try:
         done = subprocess.run([sys.executable, "-m", "pipelines.demo", "--scale", "2000"], env=env,
@@ -186,6 +203,3 @@ def demo_warehouse(tmp_path_factory) -> Path:
         subprocess.run([sys.executable, "-m", "pipelines.local.stack", "stop"], env=env, capture_output=True,
                        timeout=120)
     assert done.returncode == 0, f"the demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    warehouse = home / "warehouse.duckdb"
-    assert warehouse.exists()
-    return warehouse
