@@ -14,7 +14,7 @@ output "pubsub_subscriptions" {
 }
 
 output "bigquery_datasets" {
-  description = "Dataset ids by name (DESIGN.md 4.1)."
+  description = "Dataset ids by name (docs/contracts.md#datasets)."
   value       = module.bigquery.datasets
 }
 

@@ -177,7 +177,7 @@ variable "alert_consumers" {
 }
 
 variable "streaming_max_workers" {
-  description = "Most workers per streaming job (README: one n2-standard-2 carries the mine; three drain a backlog)."
+  description = "Most workers per streaming job (docs/streaming-sensors.md#dataflow-sizing: one n2-standard-2 carries the mine; three drain a backlog)."
   type        = number
   default     = 3
 }

@@ -1,4 +1,4 @@
-# Datasets per layer (DESIGN.md 4.1) and SQLMesh's own, every table whose schema is in schemas/
+# Datasets per layer (docs/contracts.md#datasets) and SQLMesh's own, every table whose schema is in schemas/
 # (listed in schemas/layout.json), the lake's external tables (schemas/lake/), a policy tag on the
 # columns that identify people, dataset grants and the authorized datasets the views read through.
 

@@ -87,7 +87,7 @@ variable "warehouse" {
 }
 
 variable "machine_type" {
-  description = "Worker machine type (README \"Dataflow sizing\": one n2-standard-2 carries the mine)."
+  description = "Worker machine type (docs/streaming-sensors.md#dataflow-sizing: one n2-standard-2 carries the mine)."
   type        = string
   default     = "n2-standard-2"
 }

@@ -2,7 +2,7 @@
 # the subscriptions that hold dead letters, the alert subscriptions, and who may publish or pull.
 
 locals {
-  # key (the name the other modules use) -> topic name (DESIGN.md 4.3; the streaming pipelines'
+  # key (the name the other modules use) -> topic name (docs/contracts.md#pubsub-messages; the streaming pipelines'
   # --input_subscription reads the first two, --alerts_topic publishes to the third)
   source_topics = {
     sensor_readings = "sensor-readings"
