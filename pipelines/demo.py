@@ -200,7 +200,7 @@ def _load_lab_files() -> None:
     from pathlib import Path
 
     from pipelines.batch import rock_quality
-    from pipelines.batch.file_load import FilesRejected
+    from pipelines.batch.files.quarantine import FilesRejected
     from pipelines.local import stack
     from pipelines.simulate import rock_quality as lab
     from pipelines.warehouse import open_warehouse

@@ -128,7 +128,7 @@ PIPELINES: dict[str, Pipeline] = {
         "pipelines.batch.rock_quality", "Minera: rock-quality lab files to raw_vendor",
         "Loads the lab's Avro files into BigQuery raw_vendor.rock_quality_samples, each file once; bad files "
         "are quarantined and recorded in ops.rejected_files.",
-        (*COMMON, BATCH_LOAD, "pipelines.batch.file_load:FileLoadOptions"), ("input", "warehouse"),
+        (*COMMON, BATCH_LOAD, "pipelines.batch.files.options:FileLoadOptions"), ("input", "warehouse"),
         left_out={name: NOT_READ_BY_FILE_LOADS for name in (
             "source_url", "tables", "detect_deletes", "lag_seconds", "source_password_env",
             "source_password_secret", "rows_per_partition", "max_partitions", "staging_compression", "catalogue")}),

@@ -23,7 +23,7 @@ import yaml
 from test_marts_issues import App, at, query, records
 
 from pipelines.batch import production, rock_quality
-from pipelines.batch.file_load import FilesRejected
+from pipelines.batch.files.quarantine import FilesRejected
 from pipelines.models import apply_models, discover
 from pipelines.schema import load_schema_file
 from pipelines.simulate import rock_quality as lab

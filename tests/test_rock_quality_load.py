@@ -25,7 +25,7 @@ import fastavro
 import pytest
 
 from pipelines.batch import rock_quality
-from pipelines.batch.file_load import FilesRejected
+from pipelines.batch.files.quarantine import FilesRejected
 from pipelines.errors import ConfigError, PipelineError, SourceError
 from pipelines.simulate import rock_quality as lab
 
@@ -483,7 +483,7 @@ def test_a_file_written_to_while_the_run_reads_it_is_left_for_the_next_run(landi
                                                                            monkeypatch):
     """An upload that stalled past the settle time and resumes during the run: nothing of it is
     loaded until it is whole, so it lands once, with all its rows."""
-    from pipelines.batch import file_load
+    from pipelines.batch.files import load as file_load
 
     records = lab.sample_records(30, schema_version=1, seed=7)
     path = landing / "rq_000001.avro"

@@ -10,7 +10,7 @@
 Each file is loaded once, whatever its name (``ops.loaded_files``), once it has stopped changing
 (``--settle_seconds``); bad files are copied to the quarantine location and recorded in
 ``ops.rejected_files``, and the run exits with status 3 after loading every good file, as long
-as a rejected file is still there. See :mod:`pipelines.batch.file_load`.
+as a rejected file is still there. See :mod:`pipelines.batch.files`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import sys
 from pathlib import Path
 
 from pipelines import logs
-from pipelines.batch.file_load import FileOutcome, FileSource, run_file_load
+from pipelines.batch.files.load import run_file_load
+from pipelines.batch.files.options import FileSource
+from pipelines.batch.files.transforms import FileOutcome
 from pipelines.errors import exit_process, main_guard
 
 LANDING_FOLDER = "vendor/rock_quality"  # under the landing bucket (locally: .local/landing)

@@ -5,7 +5,9 @@ written with. The raw table's schema therefore follows the files rather than a c
 :func:`table_schema` reads a file's writer schema as columns, :func:`evolve` decides the
 table schema that holds both the table's earlier rows and the new file's (new columns, wider
 types, relaxed modes; anything else is refused, naming the field), and :func:`to_arrow` turns
-the records fastavro decodes into an Arrow table of exactly that schema.
+the records fastavro decodes into an Arrow table of exactly that schema. :func:`avro_reader`
+opens a file (its header) and refuses a codec this machine cannot decode; :func:`fold_schemas`
+replays the writer schemas of the files loaded so far into the table's schema.
 
 The mapping is BigQuery's own for Avro loads: a nullable union is a NULLABLE column, any other
 field REQUIRED; an array is REPEATED; a map is a REPEATED RECORD of ``key`` and ``value``;
@@ -55,6 +57,7 @@ class IncompatibleSchema(ValueError):
 #: setup.py installs what fastavro needs to read each one
 CODECS = ("null", "deflate", "snappy", "bzip2", "xz", "zstandard")
 _PROBE = {"type": "record", "name": "probe", "fields": [{"name": "n", "type": "long"}]}
+AVRO_MAGIC = b"Obj\x01"
 
 
 @functools.cache
@@ -74,6 +77,20 @@ def codec_problem(codec: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - fastavro raises ValueError, a library its own errors
         return one_line(exc)
     return None
+
+
+class UnsupportedCodec(ValueError):
+    """A valid Avro file in a codec this machine cannot decode."""
+
+
+def avro_reader(f) -> fastavro.reader:
+    """fastavro's reader over ``f`` (it reads the header), refusing a codec this machine cannot decode:
+    without its library fastavro would fail on the first block, as if the file were corrupt."""
+    reader = fastavro.reader(f)
+    problem = codec_problem(reader.codec)
+    if problem is not None:
+        raise UnsupportedCodec(f"Avro codec {reader.codec!r} is not supported on this machine: {problem}")
+    return reader
 
 
 def _field_error(path: tuple[str, ...], why: str) -> IncompatibleSchema:
@@ -316,6 +333,24 @@ def evolve(current: TableSchema | None, incoming: TableSchema) -> tuple[TableSch
     changes: list[SchemaChange] = []
     columns = _evolve_fields(current.columns, incoming.columns, (), changes)
     return replace(current, columns=columns), changes
+
+
+def writer_schema_json(schema: dict) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+def fold_schemas(file_schemas: Iterable[str]) -> tuple[TableSchema | None, list[SchemaChange]]:
+    """The table schema that holds every given writer schema, in order (the manifest's history)."""
+    current: TableSchema | None = None
+    changes: list[SchemaChange] = []
+    seen: set[str] = set()
+    for text in file_schemas:
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        current, step = evolve(current, table_schema(json.loads(text)))
+        changes += step
+    return current, changes
 
 
 # -- records -> Arrow -------------------------------------------------------------------
