@@ -125,23 +125,6 @@ def test_every_message_lands_once_and_every_bad_one_says_why(tmp_path, warehouse
     assert json.loads(attributes) == {"event_time": iso(T0 + timedelta(minutes=20))}
 
 
-def test_a_critical_issue_opened_raises_one_alert(tmp_path, warehouse_url):
-    replay = Replay(tmp_path / "issues.jsonl")
-    critical = event(1, 7, "SH-0003", "opened", "critical", T0, category="structural",
-                     description="Crack in boom weld")
-    replay.add(critical, T0 + timedelta(seconds=2))
-    replay.add(critical, T0 + timedelta(seconds=9))  # re-sent
-    replay.add(event(2, 7, "SH-0003", "updated", "critical", T0 + timedelta(minutes=5)), T0 + timedelta(minutes=5))
-    replay.add(event(3, 8, "HT-0001", "opened", "high", T0), T0 + timedelta(seconds=3))
-    replay.add(event(4, 9, "HT-0002", "updated", "critical", T0), T0 + timedelta(seconds=4))  # escalated, not opened
-    run(replay.write(), warehouse_url)
-    alerts = query(warehouse_url, "SELECT alert_id, pipeline, rule, machine_id, issue_id, event_time, details, "
-                                  "sensor_id FROM ops.alerts")
-    assert alerts == [(f"streaming.machine_issues:critical_issue_opened:{uid(7)}", "streaming.machine_issues",
-                       "critical_issue_opened", "SH-0003", uid(7), T0,
-                       "SH-0003: critical structural issue opened: Crack in boom weld", None)]
-
-
 def test_simulated_shift_balances_and_matches_what_the_simulator_wrote(tmp_path, warehouse_url):
     from pipelines.simulate.machine_issues import MALFORMED_KINDS as KINDS
     from pipelines.simulate.machine_issues import write_replay

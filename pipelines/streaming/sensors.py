@@ -27,14 +27,13 @@ from pipelines.options import LakeOptions, MessageInputOptions, run_id_option
 from pipelines.sensor_metrics import METRICS_SCHEMA_FILE, SensorMinuteMetrics
 from pipelines.streaming.alerts import load_curve, ppv_limit_alerts
 from pipelines.streaming.runner import RunSummary, run_streaming
+from pipelines.streaming.sensor_transforms import DetectPpvAnomalies, SilentSensorsFn
 from pipelines.streaming.sinks import WriteToWarehouse, write_alerts_and_dead_letters
 from pipelines.streaming.transforms import (
     DEAD,
     HOUR,
-    DetectPpvAnomalies,
     DropRepeats,
     ReadMessages,
-    SilentSensorsFn,
     SplitByWindowFn,
     ValidateFn,
     WriteHourlyParquetFn,
