@@ -22,9 +22,14 @@ from oracledb import errors as ora_errors
 from pipelines.errors import ConfigError, SourceError
 from pipelines.schema import arrow_schema, arrow_type
 from pipelines.secrets import Credentials
-from pipelines.sources import oracle
 from pipelines.sources.base import Window
-from pipelines.sources.oracle import (
+from pipelines.sources.oracle.connection import OracleConnection
+from pipelines.sources.oracle.errors import connection_error
+from pipelines.sources.oracle.partitions import MAX_HASH_BUCKETS, plan_partitions, rowid
+from pipelines.sources.oracle.reader import OraclePartitionReader
+from pipelines.sources.oracle.snapshot import OracleSnapshot
+from pipelines.sources.oracle.sql import (
+    CLOCK_SQL,
     COLUMNS_SQL,
     EXTENTS_SQL,
     PRIMARY_KEY_SQL,
@@ -32,16 +37,9 @@ from pipelines.sources.oracle import (
     SCN_FALLBACK_SQL,
     SCN_SQL,
     SIZE_SQL,
-    OracleConnection,
-    OraclePartitionReader,
-    OracleSnapshot,
     client_predicate,
-    connection_error,
-    describe_table,
-    map_oracle_column,
-    plan_partitions,
-    rowid,
 )
+from pipelines.sources.oracle.types import describe_table, map_oracle_column
 
 SCN = 9_876_543_210
 
@@ -292,8 +290,8 @@ def test_partitions_are_hashable_and_picklable_for_beam():
 def test_hash_buckets_are_capped_because_each_scans_the_whole_table():
     table = mseg(rows=100_000_000)
     parts = plan_partitions(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64, scn=SCN, extents=None)
-    assert len(parts) == oracle.MAX_HASH_BUCKETS
-    assert dict(parts[0].params)["buckets"] == oracle.MAX_HASH_BUCKETS
+    assert len(parts) == MAX_HASH_BUCKETS
+    assert dict(parts[0].params)["buckets"] == MAX_HASH_BUCKETS
 
 
 def test_rowid_ranges_never_outnumber_blocks_and_small_tables_read_in_one_statement():
@@ -445,7 +443,7 @@ def _catalog_answers(**extra) -> dict:
         return lambda params: rows_by_name.get(params["table_name"], [])
 
     answers = {
-        oracle.CLOCK_SQL: CLOCK,
+        CLOCK_SQL: CLOCK,
         SCN_SQL: [(SCN,)],
         COLUMNS_SQL: by_table({"MSEG": MSEG_COLUMNS}),
         PRIMARY_KEY_SQL: [],
@@ -470,7 +468,7 @@ def test_snapshot_takes_clock_then_scn_and_describes_tables_from_the_catalog():
         assert [p.sql for p in parts][0] == SELECT + FILTERS + " AND ROWID < CHARTOROWID(:rowid_hi)"
     assert fake.closed
     sqls = [sql for sql, _ in fake.executed]
-    assert sqls[:2] == [oracle.CLOCK_SQL, SCN_SQL]
+    assert sqls[:2] == [CLOCK_SQL, SCN_SQL]
     assert (SAP_KEY_INDEX_SQL, {"owner": "SAPSR3", "table_name": "MSEG"}) in fake.executed
     assert (EXTENTS_SQL, {"owner": "SAPSR3", "table_name": "MSEG"}) in fake.executed
 

@@ -40,7 +40,9 @@ class ErpOptions(PipelineOptions):
 def open_snapshot(url: str, opts: BatchLoadOptions):
     """The source's snapshot: Oracle for the real ERP, PostgreSQL for the local stand-in."""
     if url.startswith("oracle://"):
-        from pipelines.sources.oracle import PASSWORD_ENV, OracleConnection, OracleSnapshot
+        from pipelines.sources.oracle.connection import OracleConnection
+        from pipelines.sources.oracle.errors import PASSWORD_ENV
+        from pipelines.sources.oracle.snapshot import OracleSnapshot
 
         # the shared default names PostgreSQL's variable; Oracle's is ORACLE_PASSWORD
         env = PASSWORD_ENV if opts.source_password_env == "PGPASSWORD" else opts.source_password_env

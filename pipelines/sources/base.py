@@ -156,7 +156,7 @@ class Partition:
     arrow_schema: pa.Schema
     stage_prefix: str  # where this table's staged files go: <staging>/<run>/<dataset>/<table>
     # bind variables of ``sql`` as (name, value) pairs: hashable and picklable, unlike a dict.
-    # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle.py).
+    # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle/).
     params: tuple[tuple[str, object], ...] = ()
     # the statement's last column is WITHOUT_CURSOR (also last in ``arrow_schema``): counted, not staged
     counts_without_cursor: bool = False
