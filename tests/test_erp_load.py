@@ -14,6 +14,7 @@ pipeline: batch.erp
 dataset: raw_erp
 lag_seconds: 0
 client_column: MANDT
+cursor_type: sap_date
 tables:
   SAPSR3.EQUI:
     key: [MANDT, EQUNR]

@@ -24,6 +24,7 @@ from pipelines.batch.loader import BatchSource, TableOutcome, run_batch_load
 from pipelines.errors import ConfigError, exit_process, main_guard
 from pipelines.options import BatchLoadOptions
 from pipelines.secrets import Credentials, reject_password_in_url
+from pipelines.sources.sap import SapRules
 
 SAP_SCHEMA = "SAPSR3"
 
@@ -69,12 +70,13 @@ def local_source_url() -> str:
     return url
 
 
-def sap_client(options: PipelineOptions) -> str | None:
-    return options.view_as(ErpOptions).sap_client
+def sap_rules(options: PipelineOptions) -> SapRules:
+    """SAP's part of the load (sources/sap.py): the --sap_client filter, change-date cursors."""
+    return SapRules(options.view_as(ErpOptions).sap_client)
 
 
 ERP = BatchSource(catalogue="erp", open_snapshot=open_snapshot, default_source_url=local_source_url,
-                  client=sap_client, default_schema=SAP_SCHEMA, tracks_deletes=True)
+                  rules=sap_rules, default_schema=SAP_SCHEMA, tracks_deletes=True)
 
 
 def run(argv: list[str] | None = None) -> list[TableOutcome]:

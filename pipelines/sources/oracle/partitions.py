@@ -7,10 +7,9 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from pipelines.errors import ConfigError
 from pipelines.schema import quote_ident
-from pipelines.sources.base import WITHOUT_CURSOR, Partition, SourceTable, Window
-from pipelines.sources.oracle.sql import _window_sql, client_predicate
+from pipelines.sources.base import WITHOUT_CURSOR, Partition, RowFilter, SourceTable, Window
+from pipelines.sources.oracle.sql import _window_sql, filter_predicate
 
 # Hash buckets each scan the whole table in the ERP's database: keep their number modest.
 MAX_HASH_BUCKETS = 16
@@ -69,20 +68,17 @@ def partition_count(table: SourceTable, rows_per_partition: int, max_partitions:
 
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
                     rows_per_partition: int, max_partitions: int, multiple: int = 1, *, scn: int,
-                    extents: Sequence[dict] | None, client: str | None = None,
-                    client_column: str = "MANDT") -> list[Partition]:
+                    extents: Sequence[dict] | None, filters: tuple[RowFilter, ...] = ()) -> list[Partition]:
     """The partitions' flashback statements and binds; a pure function of the catalog rows.
 
     ``extents`` are the table's ``DBA_EXTENTS`` rows (ROWID ranges), or None when they cannot
-    be read (``ORA_HASH`` buckets, each a full scan). A window over SAP change dates
-    (``window.fallbacks``) reads them through ``base.change_date_sql``.
+    be read (``ORA_HASH`` buckets, each a full scan). ``filters`` (SAP's client) are bound
+    equalities; a window over SAP change dates reads them through ``sap.change_date_sql``.
     """
     where: list[str] = []
     params: list[tuple[str, object]] = [("scn", scn)]
-    if client is not None:
-        if client_column not in table.schema.names:
-            raise ConfigError(f"--sap_client given but {table.qualified} has no {client_column} column")
-        fragment, bind = client_predicate(client_column, client)
+    for row_filter in filters:
+        fragment, bind = filter_predicate(row_filter)
         where.append(fragment)
         params.append(bind)
     flag = ""

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import quote_ident
-from pipelines.sources.base import Partition, SourceTable, Window
+from pipelines.sources.base import Partition, RowFilter, SourceTable, Window
 from pipelines.sources.oracle.connection import OracleConnection
 from pipelines.sources.oracle.errors import error_code
 from pipelines.sources.oracle.partitions import partition_count, plan_partitions
@@ -101,9 +102,9 @@ class OracleSnapshot:
     def is_empty(self, table: SourceTable) -> bool:
         return not self._probe(table)
 
-    def has_dates(self, table: SourceTable, window: Window) -> bool:
-        """Whether any row's SAP change date is a date: a cursor of empty dates would miss every change."""
-        return self._probe(table, window.dated_sql(quote_ident))
+    def has_row(self, table: SourceTable, condition: str) -> bool:
+        """Whether any row at the run's SCN meets the SQL ``condition``."""
+        return self._probe(table, condition)
 
     def table(self, qualified: str) -> SourceTable:
         """Describe ``OWNER.TABLE`` (default owner SAPSR3) from ALL_TAB_COLUMNS and friends."""
@@ -134,37 +135,28 @@ class OracleSnapshot:
 
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
              rows_per_partition: int, max_partitions: int, multiple: int = 1, *,
-             client: str | None = None, client_column: str | None = "MANDT") -> list[Partition]:
+             filters: tuple[RowFilter, ...] = ()) -> list[Partition]:
         multi = partition_count(table, rows_per_partition, max_partitions, multiple) > 1
         return plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
                                multiple, scn=self.scn, extents=self.extents(table) if multi else None,
-                               client=client, client_column=client_column or "MANDT")
+                               filters=filters)
 
     def reader(self) -> OraclePartitionReader:
         return OraclePartitionReader(self.connection, self.scn)
 
-    def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str:
+    def window_end(self, table: SourceTable, cursor: str, cursor_type: str, lag: timedelta) -> Bound:
         """Where this run's window ends: the database clock minus the lag, or max(id) + 1.
 
-        A SAP date cursor (text ``YYYYMMDD``) ends at the database's local date; DATE and
+        A date cursor (a SAP date's text ``YYYYMMDD``) ends at the database's local date; DATE and
         TIMESTAMP(n) cursors at its local wall-clock time; WITH TIME ZONE cursors at the UTC instant.
         """
-        column = table.schema.column(cursor)
         end = self.started_at - lag
-        if column.type == "STRING":
-            if not column.source_type.endswith("(8)"):
-                raise SourceError(f"cursor column {table.qualified}.{cursor} has type {column.source_type}: "
-                                  "a text cursor must be a SAP date (8 characters, YYYYMMDD)")
-            return end.strftime("%Y%m%d")
-        if column.type == "TIMESTAMP":
-            return end.astimezone(timezone.utc).isoformat()
-        if column.type in ("DATETIME", "DATE"):
-            return end.replace(tzinfo=None).isoformat()
-        if column.type == "INT64":
+        if cursor_type == "timestamp":
+            return Bound.at(cursor_type, end.astimezone(timezone.utc))
+        if cursor_type == "integer":
             row = self._one(f"SELECT MAX({quote_ident(cursor)}) FROM {quote_ident(table.schema_name)}."
                             f"{quote_ident(table.name)} AS OF SCN :scn", {"scn": self.scn})
-            return str(int(row[0] or 0) + 1)
-        raise SourceError(f"cursor column {table.qualified}.{cursor} has type {column.source_type}: "
-                          "use a SAP date, DATE, TIMESTAMP or integer column")
+            return Bound(cursor_type, int(row[0] or 0) + 1)
+        return Bound.at(cursor_type, end)
 
 

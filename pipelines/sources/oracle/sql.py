@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError
 from pipelines.schema import quote_ident
-from pipelines.sources.base import SourceTable, Window, dats
+from pipelines.sources.base import RowFilter, SourceTable, Window
 
 # -- catalog queries (bind variables :owner and :table_name) ----------------------------------
 
@@ -63,17 +64,16 @@ CLOCK_SQL = """SELECT TO_CHAR(SYSTIMESTAMP, 'YYYY-MM-DD"T"HH24:MI:SS.FF6TZH:TZM'
 
 # -- filters and windows ---------------------------------------------------------------------
 
-def client_predicate(column: str, client: str) -> tuple[str, tuple[str, str]]:
-    """One SAP client: ``"MANDT" = :client`` and its bind."""
-    return f"{quote_ident(column)} = :client", ("client", client)
+def filter_predicate(row_filter: RowFilter) -> tuple[str, tuple[str, str]]:
+    """A row filter (SAP's client: ``"MANDT" = :client``) and its bind."""
+    return f"{quote_ident(row_filter.column)} = :{row_filter.name}", (row_filter.name, row_filter.value)
 
 
 _TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
 _TS_BIND = f"TO_TIMESTAMP({{}}, '{_TS_FORMAT}')"
 
 
-def _timestamp_text(value: str, utc: bool) -> str:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _timestamp_text(parsed: datetime, utc: bool) -> str:
     if utc and parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc)
     return parsed.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # year 1 as 0001
@@ -97,20 +97,20 @@ def _window_sql(table: SourceTable, window: Window) -> tuple[str, str, tuple[tup
     (kind,) = types
     ident = quote_ident(columns[0])
     if kind == "STRING":  # SAP DATS
-        cursor, wrap, value = window.cursor_sql(quote_ident), "{}", dats
+        cursor, wrap, value = window.cursor_sql(quote_ident), "{}", lambda b: b.text
     elif kind == "INT64":
-        cursor, wrap, value = ident, "{}", int
+        cursor, wrap, value = ident, "{}", lambda b: b.value
     elif kind in ("DATETIME", "DATE"):
-        cursor, wrap, value = ident, _TS_BIND, lambda v: _timestamp_text(v, False)
+        cursor, wrap, value = ident, _TS_BIND, lambda b: _timestamp_text(b.value, False)
     elif kind == "TIMESTAMP":
-        cursor, wrap, value = f"SYS_EXTRACT_UTC({ident})", _TS_BIND, lambda v: _timestamp_text(v, True)
+        cursor, wrap, value = f"SYS_EXTRACT_UTC({ident})", _TS_BIND, lambda b: _timestamp_text(b.value, True)
     else:
         raise ConfigError(f"cursor column {table.qualified}.{columns[0]} has type "
                           f"{table.schema.column(columns[0]).source_type}: use a SAP date, DATE, TIMESTAMP or integer")
     binds: dict[str, object] = {}
 
-    def bound(name: str, text: str) -> str:
-        binds[_BIND_NAMES[name]] = value(text)
+    def bound(name: str, given: Bound) -> str:
+        binds[_BIND_NAMES[name]] = value(given)
         return wrap.format(":" + _BIND_NAMES[name])
 
     covers = window.covers_sql(cursor, kind, bound, true="1 = 1")
