@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.bounds import check_cursor_type
 from pipelines.errors import ConfigError
 
 
@@ -27,6 +28,8 @@ class TableConfig:
     cursor_fallbacks: tuple[str, ...] = ()
     key: tuple[str, ...] = ()  # overrides the source catalog's primary key (SAP's TABLE~0 index)
     target: str | None = None  # the raw table's name, instead of the naming rule's (schema.raw_table_name)
+    # the cursor's type (bounds.CURSOR_TYPES: timestamp, datetime, date, integer, sap_date); None: the column's
+    cursor_type: str | None = None
 
     @property
     def cursor_columns(self) -> tuple[str, ...]:
@@ -53,9 +56,10 @@ class Catalogue:
                 raise ConfigError(f"unknown table catalogue {name_or_path!r}") from exc
         data = yaml.safe_load(text)
         tables = {}
+        default_type = check_cursor_type(data.get("cursor_type"), f"catalogue {name_or_path}")
         for name, cfg in (data.get("tables") or {}).items():
             cfg = cfg or {}
-            unknown = set(cfg) - {"cursor", "partition_by", "cluster_by", "key", "target"}
+            unknown = set(cfg) - {"cursor", "cursor_type", "partition_by", "cluster_by", "key", "target"}
             if unknown:
                 raise ConfigError(f"catalogue {name_or_path}: table {name}: unknown keys {sorted(unknown)}")
             target = cfg.get("target")
@@ -64,9 +68,12 @@ class Catalogue:
                                   "letters, digits and underscores")
             cursor = cfg.get("cursor")
             cursors = tuple(cursor) if isinstance(cursor, list) else ((cursor,) if cursor else ())
+            cursor_type = check_cursor_type(cfg.get("cursor_type", default_type),
+                                            f"catalogue {name_or_path}: table {name}")
             tables[name] = TableConfig(name, cursors[0] if cursors else None, cfg.get("partition_by"),
                                                tuple(cfg.get("cluster_by") or ()), cursor_fallbacks=cursors[1:],
-                                               key=tuple(cfg.get("key") or ()), target=target)
+                                               key=tuple(cfg.get("key") or ()), target=target,
+                                               cursor_type=cursor_type if cursors else None)
         return cls(data["pipeline"], data["dataset"], int(data.get("lag_seconds", 0)), tables,
                    data.get("client_column"))
 

@@ -20,6 +20,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.cloud import bigquery
 from google.cloud.bigquery.job.base import _error_result_to_exception
 
+from pipelines.bounds import COLUMN_CURSOR_TYPES, parse_bound
 from pipelines.errors import ConfigError, WarehouseError
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
@@ -49,7 +50,12 @@ SCHEMA = TableSchema((
     Column("BenchLevel", "STRING"),
 ), primary_key=("load_id",))
 
-INCREMENTAL = Window("updated_at", "2026-11-21T10:00:00+00:00", "2026-11-22T10:10:00+00:00")
+def window(column: str, start: str | None, end: str | None, cursor_type: str = "timestamp", **kw) -> Window:
+    """A window with its bounds given as text, as --start/--end give them (parsed once, here)."""
+    return Window(column, start and parse_bound(start, cursor_type), end and parse_bound(end, cursor_type), **kw)
+
+
+INCREMENTAL = window("updated_at", "2026-11-21T10:00:00+00:00", "2026-11-22T10:10:00+00:00")
 
 
 def make_request(**changes) -> LoadRequest:
@@ -379,7 +385,7 @@ def run_row_values(request: LoadRequest) -> dict:
     return {
         "run_id": {"value": RUN_ID}, "pipeline": {"value": "batch.production"},
         "table_name": {"value": "public.truck_loads"}, "target_table": {"value": "raw_production.truck_loads"},
-        "window_start": {"value": request.window.start}, "window_end": {"value": request.window.end},
+        "window_start": {"value": request.window.start_text}, "window_end": {"value": request.window.end_text},
         "partitions": {"value": "2"}, "rows_read": {"value": "1234"}, "rows_loaded": {"value": "1234"},
         "bytes_staged": {"value": "56789"}, "status": {"value": "succeeded"}, "error": {"value": None},
         "started_at": {"value": "2026-11-22 10:15:03+00:00"},
@@ -424,7 +430,7 @@ def test_commit_script_incremental_window():
 
 
 def test_commit_script_full_refresh_replaces_everything():
-    request = make_request(window=Window("updated_at", None, "2026-11-22T10:10:00+00:00", full_refresh=True))
+    request = make_request(window=window("updated_at", None, "2026-11-22T10:10:00+00:00", full_refresh=True))
     sql, params = bqw.commit_script(request, PROJECT)
     assert sql == expected_script("TRUE")
     names = [p.name for p in params]
@@ -433,7 +439,7 @@ def test_commit_script_full_refresh_replaces_everything():
 
 
 def test_commit_script_first_load_has_no_lower_bound():
-    request = make_request(window=Window("updated_at", None, "2026-11-22T10:10:00+00:00"))
+    request = make_request(window=window("updated_at", None, "2026-11-22T10:10:00+00:00"))
     sql, params = bqw.commit_script(request, PROJECT)
     assert sql == expected_script(covers("`updated_at`", start=False))
     got = params_repr(params)
@@ -461,7 +467,8 @@ def test_commit_script_without_cursor_leaves_watermarks_alone():
      ("0001-01-01 00:00:00+00:00", "9999-12-31 23:59:59.999999+00:00")),
 ])
 def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, values, limits):
-    request = make_request(window=Window(column.name, start, end), new_watermark=end)
+    request = make_request(window=window(column.name, start, end, COLUMN_CURSOR_TYPES[column.type]),
+                           new_watermark=end)
     sql, params = bqw.commit_script(request, PROJECT)
     assert f"DELETE FROM {RAW} WHERE {covers(f'`{column.name}`', limits=bool(limits))};" in sql
     got = params_repr(params)
@@ -475,15 +482,16 @@ def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, valu
 
 
 def test_bound_values_are_python_values_of_the_cursor_type():
-    assert bqw._bound_value(Column("d", "DATE"), "2026-11-21") == date(2026, 11, 21)
-    assert bqw._bound_value(Column("t", "TIMESTAMP"), "2026-11-21T10:00:00") == datetime(
+    assert bqw._bound_value(Column("d", "DATE"), parse_bound("2026-11-21", "date")) == date(2026, 11, 21)
+    assert bqw._bound_value(Column("t", "TIMESTAMP"), parse_bound("2026-11-21T10:00:00", "timestamp")) == datetime(
         2026, 11, 21, 10, tzinfo=timezone.utc)
-    assert bqw._bound_value(Column("i", "INT64"), "42") == 42
+    assert bqw._bound_value(Column("i", "INT64"), parse_bound("42", "integer")) == 42
 
 
 def test_reserved_and_mixed_case_cursor_is_quoted():
     schema = TableSchema((Column("order", "INT64"), Column("BenchLevel", "STRING")))
-    request = make_request(schema=schema, window=Window("order", "10", "20"), partition_by=None, cluster_by=())
+    request = make_request(schema=schema, window=window("order", "10", "20", "integer"), partition_by=None,
+                           cluster_by=())
     sql, _ = bqw.commit_script(request, PROJECT)
     assert f"DELETE FROM {RAW} WHERE {covers('`order`', limits=False)};" in sql
     assert f"INSERT INTO {RAW} (`order`, `BenchLevel`, `_run_id`, `_loaded_at`)\n" in sql
@@ -491,8 +499,8 @@ def test_reserved_and_mixed_case_cursor_is_quoted():
 
 @pytest.mark.parametrize("window, watermark", [
     (INCREMENTAL, "2026-11-22T10:10:00+00:00"),
-    (Window("updated_at", None, "2026-11-22T10:10:00+00:00", full_refresh=True), "2026-11-22T10:10:00+00:00"),
-    (Window("updated_at", None, "2026-11-22T10:10:00+00:00"), "2026-11-22T10:10:00+00:00"),
+    (window("updated_at", None, "2026-11-22T10:10:00+00:00", full_refresh=True), "2026-11-22T10:10:00+00:00"),
+    (window("updated_at", None, "2026-11-22T10:10:00+00:00"), "2026-11-22T10:10:00+00:00"),
     (Window(None, None, None), None),
 ])
 def test_every_parameter_is_used_and_no_value_is_interpolated(window, watermark):
@@ -506,17 +514,21 @@ def test_every_parameter_is_used_and_no_value_is_interpolated(window, watermark)
 
 
 def test_bad_window_bound_or_cursor_type_is_a_config_error():
+    # a bound is parsed once, before any window reaches the warehouse
     with pytest.raises(ConfigError, match="bad window bound 'yesterday'"):
-        bqw.commit_script(make_request(window=Window("updated_at", "yesterday", "2026-11-22")), PROJECT)
+        bqw.commit_script(make_request(window=window("updated_at", "yesterday", "2026-11-22")), PROJECT)
     with pytest.raises(ConfigError, match="cursor column 'payload_t' is NUMERIC"):
-        bqw.commit_script(make_request(window=Window("payload_t", "1", "2")), PROJECT)
+        bqw.commit_script(make_request(window=window("payload_t", "1", "2", "integer")), PROJECT)
     # a text cursor is an SAP date: 'YYYYMMDD' or nothing
-    with pytest.raises(ConfigError, match="bad window bound 'a' for STRING cursor 'BenchLevel'"):
-        bqw.commit_script(make_request(window=Window("BenchLevel", "a", "20261122")), PROJECT)
+    with pytest.raises(ConfigError, match="bad window bound 'a': the cursor is an SAP date"):
+        bqw.commit_script(make_request(window=window("BenchLevel", "a", "20261122", "sap_date")), PROJECT)
+    # and a bound of another type than the cursor column's never becomes a parameter
+    with pytest.raises(ConfigError, match="bad window bound '20260101' \\(integer\\) for STRING cursor 'BenchLevel'"):
+        bqw.commit_script(make_request(window=window("BenchLevel", "20260101", "20261122", "integer")), PROJECT)
 
 
 def test_sap_change_date_window_replaces_by_the_same_expression_it_was_read_with():
-    request = make_request(window=Window("BenchLevel", "20260101", "20261122", fallbacks=("order",)))
+    request = make_request(window=window("BenchLevel", "20260101", "20261122", "sap_date", fallbacks=("order",)))
     condition, params = bqw.window_filter(request)
     expression = "CASE WHEN `BenchLevel` NOT IN ('00000000', ' ') THEN `BenchLevel` ELSE `order` END"
     assert condition == covers(expression, limits=False)
@@ -763,7 +775,8 @@ def test_deletes_keep_a_deleted_table_and_record_the_raw_keys_the_source_lost():
                              primary_key=("MANDT", "EQUNR"))
     keys = ("gs://minera-staging/r1/raw_erp/equi/_keys/part-00000-of-00001.parquet",)
     request = make_request(pipeline="batch.erp", source_table="SAPSR3.EQUI", dataset="raw_erp", table="equi",
-                           schema=erp_schema, window=Window("AEDAT", "20260101", "20261122", fallbacks=("ERDAT",)),
+                           schema=erp_schema,
+                           window=window("AEDAT", "20260101", "20261122", "sap_date", fallbacks=("ERDAT",)),
                            partition_by=None, cluster_by=(), tracks_deletes=True, key_files=keys,
                            key_filter=(("MANDT", "100"),))
     sql, params = bqw.commit_script(request, PROJECT)

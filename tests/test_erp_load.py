@@ -14,6 +14,7 @@ pipeline: batch.erp
 dataset: raw_erp
 lag_seconds: 0
 client_column: MANDT
+cursor_type: sap_date
 tables:
   SAPSR3.EQUI:
     key: [MANDT, EQUNR]
@@ -132,7 +133,7 @@ def test_a_change_date_cursor_without_any_date_is_refused(sap_url, warehouse_url
 
 def test_an_oracle_url_builds_the_oracle_snapshot_with_oracles_password_variable(monkeypatch):
     from pipelines.options import BatchLoadOptions
-    from pipelines.sources.oracle import OracleSnapshot
+    from pipelines.sources.oracle.snapshot import OracleSnapshot
 
     opts = BatchLoadOptions([])
     snapshot = erp.open_snapshot("oracle://LOADER@sap-db.minera.internal:1521/PRD", opts)

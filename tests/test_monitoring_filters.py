@@ -25,6 +25,7 @@ import pytest
 from pipelines import logs
 from pipelines.batch import loader
 from pipelines.batch.staging import StagedFile
+from pipelines.bounds import parse_bound
 from pipelines.schema import load_schema_file
 from pipelines.sources.base import Window
 from pipelines.streaming.alerts import RULE_SEVERITY, alerts_table
@@ -85,7 +86,8 @@ def commit(monkeypatch, warehouse: FakeWarehouse) -> None:
     table = SimpleNamespace(qualified="SAPSR3.MSEG", schema=load_schema_file("ops/alerts.json"))
     plan = SimpleNamespace(
         table=table, target_table="mseg", stage_prefix="gs://staging/run/mseg", partitions=[object()],
-        key_partitions=[], window=Window("CPUDT", "2026-11-21", "2026-11-22"), new_watermark="2026-11-22",
+        key_partitions=[], window=Window("CPUDT", parse_bound("2026-11-21", "date"), parse_bound("2026-11-22", "date")),
+        new_watermark=parse_bound("2026-11-22", "date"),
         config=SimpleNamespace(partition_by=None, cluster_by=()), key_filter=(), schema_changes=())
     catalogue = SimpleNamespace(pipeline="erp", dataset="raw_erp")
     loader._commit_table(warehouse, catalogue, plan, "run-20261122T1000", datetime.now(timezone.utc))

@@ -19,12 +19,18 @@ import pyarrow as pa
 import pytest
 from oracledb import errors as ora_errors
 
+from pipelines.bounds import cursor_type_of, parse_bound
 from pipelines.errors import ConfigError, SourceError
 from pipelines.schema import arrow_schema, arrow_type
 from pipelines.secrets import Credentials
-from pipelines.sources import oracle
-from pipelines.sources.base import Window
-from pipelines.sources.oracle import (
+from pipelines.sources.base import RowFilter, Window
+from pipelines.sources.oracle.connection import OracleConnection
+from pipelines.sources.oracle.errors import connection_error
+from pipelines.sources.oracle.partitions import MAX_HASH_BUCKETS, plan_partitions, rowid
+from pipelines.sources.oracle.reader import OraclePartitionReader
+from pipelines.sources.oracle.snapshot import OracleSnapshot
+from pipelines.sources.oracle.sql import (
+    CLOCK_SQL,
     COLUMNS_SQL,
     EXTENTS_SQL,
     PRIMARY_KEY_SQL,
@@ -32,16 +38,9 @@ from pipelines.sources.oracle import (
     SCN_FALLBACK_SQL,
     SCN_SQL,
     SIZE_SQL,
-    OracleConnection,
-    OraclePartitionReader,
-    OracleSnapshot,
-    client_predicate,
-    connection_error,
-    describe_table,
-    map_oracle_column,
-    plan_partitions,
-    rowid,
+    filter_predicate,
 )
+from pipelines.sources.oracle.types import describe_table, map_oracle_column
 
 SCN = 9_876_543_210
 
@@ -193,7 +192,7 @@ def test_catalog_queries_bind_owner_and_table_name():
 
 def test_change_date_over_sap_dates():
     from pipelines.schema import quote_ident
-    from pipelines.sources.base import change_date_sql
+    from pipelines.sources.sap import change_date_sql
 
     assert change_date_sql(("AEDAT",), quote_ident) == '"AEDAT"'
     assert change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
@@ -206,7 +205,7 @@ def test_change_date_over_sap_dates():
 
 
 def test_client_predicate_is_bound_not_rendered():
-    assert client_predicate(column="MANDT", client="100") == ('"MANDT" = :client', ("client", "100"))
+    assert filter_predicate(RowFilter("MANDT", "100", "client")) == ('"MANDT" = :client', ("client", "100"))
 
 
 # -- partitions -------------------------------------------------------------------------------
@@ -220,7 +219,16 @@ SELECT = COLUMNS + f', CASE WHEN ({CHANGED} IS NULL) THEN 1 ELSE 0 END AS "_with
 # the window, or a change date that is NULL: such rows are in every window (Window.covers_sql)
 FILTERS = f' WHERE "MANDT" = :client AND (({CHANGED} >= :w_start AND {CHANGED} < :w_end) OR ({CHANGED} IS NULL))'
 BINDS = (("scn", SCN), ("client", "100"), ("w_start", "20260101"), ("w_end", "20261123"))
-WINDOW = Window("AEDAT", "20260101", "20261123", fallbacks=("ERDAT",))
+CLIENT = (RowFilter("MANDT", "100", "client"),)
+
+
+def sap_window(start: str | None, end: str, **kw) -> Window:
+    """A window over MSEG's change dates, its bounds given as on the command line."""
+    return Window("AEDAT", start and parse_bound(start, "sap_date"), parse_bound(end, "sap_date"),
+                  fallbacks=("ERDAT",), **kw)
+
+
+WINDOW = sap_window("20260101", "20261123")
 
 # 4096 blocks of data object 87654, given out of order: file 9 (2048 blocks), file 7 (2 x 1024)
 EXTENTS = [
@@ -236,7 +244,7 @@ CUT_3 = "AAAVZmAAJAAAAQIAAA"  # file 9 block 1032: inside the last extent, after
 
 def _plan(extents, **kw):
     table = mseg()
-    defaults = dict(window=WINDOW, rows_per_partition=1_000_000, max_partitions=64, client="100")
+    defaults = dict(window=WINDOW, rows_per_partition=1_000_000, max_partitions=64, filters=CLIENT)
     defaults.update(kw)
     window = defaults.pop("window")
     return table, plan_partitions(table, window, arrow_schema(table.schema), "stage/raw_erp/mseg",
@@ -292,8 +300,8 @@ def test_partitions_are_hashable_and_picklable_for_beam():
 def test_hash_buckets_are_capped_because_each_scans_the_whole_table():
     table = mseg(rows=100_000_000)
     parts = plan_partitions(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64, scn=SCN, extents=None)
-    assert len(parts) == oracle.MAX_HASH_BUCKETS
-    assert dict(parts[0].params)["buckets"] == oracle.MAX_HASH_BUCKETS
+    assert len(parts) == MAX_HASH_BUCKETS
+    assert dict(parts[0].params)["buckets"] == MAX_HASH_BUCKETS
 
 
 def test_rowid_ranges_never_outnumber_blocks_and_small_tables_read_in_one_statement():
@@ -318,21 +326,22 @@ def test_rowid_text_matches_oracles_extended_format():
 
 
 def test_client_filter_needs_a_client_column():
+    from pipelines.sources.sap import SapRules
+
     table = describe_table("SAPSR3", "T000X", [nvarchar("KEY", 3)], [], [], None)
     with pytest.raises(ConfigError, match=r"^--sap_client given but SAPSR3\.T000X has no MANDT column$"):
-        plan_partitions(table, Window(None, None, None), arrow_schema(table.schema), "s", 1, 1, scn=SCN,
-                        extents=None, client="100")
+        SapRules("100").check_table(None, table, Window(None, None, None), CLIENT)
 
 
 def test_window_fallbacks_and_iso_bounds_for_sap_dates():
-    window = Window("AEDAT", "2026-01-01", "2026-11-23T00:00:00", fallbacks=("ERDAT",))
+    window = sap_window("2026-01-01", "2026-11-23T00:00:00")
     _, parts = _plan(EXTENTS, window=window)
     assert parts[0].sql.startswith(SELECT + FILTERS)
     assert parts[0].params[:4] == BINDS  # ISO bounds arrive as SAP DATS text
 
 
 def test_full_refresh_reads_everything_before_the_end():
-    window = Window("AEDAT", "20260101", "20261123", full_refresh=True, fallbacks=("ERDAT",))
+    window = sap_window("20260101", "20261123", full_refresh=True)
     _, parts = _plan(None, window=window, max_partitions=1)
     (only,) = parts
     assert only.sql == SELECT + f' WHERE "MANDT" = :client AND (({CHANGED} < :w_end) OR ({CHANGED} IS NULL))'
@@ -352,7 +361,8 @@ def test_typed_cursors_bind_text_converted_by_oracle():
     # a time cursor: rows before year 1 or at 9999's last microsecond are in every window, as NULLs are
     limits = {"w_min": "0001-01-01 00:00:00.000000", "w_max": "9999-12-31 23:59:59.999999"}
     unplaced = '({0} IS NULL OR {0} <= {1} OR {0} >= {2})'
-    (p,) = plan_partitions(table, Window("CREATED", "2026-01-01T00:00:00", "2026-11-23T06:30:00.250000"),
+    (p,) = plan_partitions(table, Window("CREATED", parse_bound("2026-01-01T00:00:00", "datetime"),
+                                  parse_bound("2026-11-23T06:30:00.250000", "datetime")),
                            schema, "s", 1, 1, scn=SCN, extents=None)
     assert p.sql == expected('"CREATED"', f'"CREATED" >= {ts.format(":w_start")} AND "CREATED" < {ts.format(":w_end")}',
                              unplaced.format('"CREATED"', ts.format(":w_min"), ts.format(":w_max")))
@@ -360,21 +370,24 @@ def test_typed_cursors_bind_text_converted_by_oracle():
                         ("w_end", "2026-11-23 06:30:00.250000"), *limits.items())
     assert p.counts_without_cursor and p.arrow_schema.names[-1] == "_without_cursor"
     assert p.staged_schema == schema
-    (p,) = plan_partitions(table, Window("AT", "2026-01-01T00:00:00-03:00", "2026-11-23T00:00:00+00:00"),
+    (p,) = plan_partitions(table, Window("AT", parse_bound("2026-01-01T00:00:00-03:00", "timestamp"),
+                                  parse_bound("2026-11-23T00:00:00+00:00", "timestamp")),
                            schema, "s", 1, 1, scn=SCN, extents=None)
     utc = 'SYS_EXTRACT_UTC("AT")'
     assert p.sql == expected(utc, f'{utc} >= {ts.format(":w_start")} AND {utc} < {ts.format(":w_end")}',
                              unplaced.format(utc, ts.format(":w_min"), ts.format(":w_max")))
     assert p.params == (("scn", SCN), ("w_start", "2026-01-01 03:00:00.000000"),
                         ("w_end", "2026-11-23 00:00:00.000000"), *limits.items())
-    (p,) = plan_partitions(table, Window("ID", "100", "250"), schema, "s", 1, 1, scn=SCN, extents=None)
+    ids = Window("ID", parse_bound("100", "integer"), parse_bound("250", "integer"))
+    (p,) = plan_partitions(table, ids, schema, "s", 1, 1, scn=SCN, extents=None)
     assert p.sql == expected('"ID"', '"ID" >= :w_start AND "ID" < :w_end', '("ID" IS NULL)')
     assert p.params == (("scn", SCN), ("w_start", 100), ("w_end", 250))
     with pytest.raises(ConfigError, match="several columns needs SAP date"):
-        plan_partitions(table, Window("ID", None, "5", fallbacks=("CREATED",)), schema, "s", 1, 1, scn=SCN,
-                        extents=None)
+        plan_partitions(table, Window("ID", None, parse_bound("5", "integer"), fallbacks=("CREATED",)), schema,
+                        "s", 1, 1, scn=SCN, extents=None)
     with pytest.raises(ConfigError, match="'NOPE' is not a column of SAPSR3.ZLOG"):
-        plan_partitions(table, Window("NOPE", None, "5"), schema, "s", 1, 1, scn=SCN, extents=None)
+        plan_partitions(table, Window("NOPE", None, parse_bound("5", "integer")), schema, "s", 1, 1, scn=SCN,
+                        extents=None)
 
 
 # -- the launcher's snapshot, against a fake oracledb connection ------------------------------
@@ -445,7 +458,7 @@ def _catalog_answers(**extra) -> dict:
         return lambda params: rows_by_name.get(params["table_name"], [])
 
     answers = {
-        oracle.CLOCK_SQL: CLOCK,
+        CLOCK_SQL: CLOCK,
         SCN_SQL: [(SCN,)],
         COLUMNS_SQL: by_table({"MSEG": MSEG_COLUMNS}),
         PRIMARY_KEY_SQL: [],
@@ -466,11 +479,11 @@ def test_snapshot_takes_clock_then_scn_and_describes_tables_from_the_catalog():
         assert table.qualified == "SAPSR3.MSEG" and table.schema.primary_key == tuple(MSEG_KEY)
         with pytest.raises(ConfigError, match=r"^unknown table SAPSR3\.X: not in the source database's catalog$"):
             snap.table("SAPSR3.X")
-        parts = snap.plan(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64, client="100")
+        parts = snap.plan(table, WINDOW, arrow_schema(table.schema), "s", 1_000_000, 64, filters=CLIENT)
         assert [p.sql for p in parts][0] == SELECT + FILTERS + " AND ROWID < CHARTOROWID(:rowid_hi)"
     assert fake.closed
     sqls = [sql for sql, _ in fake.executed]
-    assert sqls[:2] == [oracle.CLOCK_SQL, SCN_SQL]
+    assert sqls[:2] == [CLOCK_SQL, SCN_SQL]
     assert (SAP_KEY_INDEX_SQL, {"owner": "SAPSR3", "table_name": "MSEG"}) in fake.executed
     assert (EXTENTS_SQL, {"owner": "SAPSR3", "table_name": "MSEG"}) in fake.executed
 
@@ -506,11 +519,12 @@ def test_window_end_for_sap_date_cursor_is_the_database_local_date_minus_lag():
     snap = OracleSnapshot(FakeConnection(None))
     snap.started_at = datetime(2026, 11, 23, 0, 30, tzinfo=timezone(timedelta(hours=-3)))  # 03:30 UTC
     table = mseg()
-    assert snap.window_end(table, "AEDAT", timedelta(0)) == "20261123"
-    assert snap.window_end(table, "AEDAT", timedelta(hours=1)) == "20261122"  # 23:30 local, not UTC's 02:30 on 23rd
-    assert snap.window_end(table, "/MINE/LOADED_AT", timedelta(0)) == "2026-11-23T03:30:00+00:00"
-    with pytest.raises(SourceError, match="must be a SAP date"):
-        snap.window_end(table, "MATNR", timedelta(0))
+    assert snap.window_end(table, "AEDAT", "sap_date", timedelta(0)).text == "20261123"
+    # 23:30 local, not UTC's 02:30 on 23rd
+    assert snap.window_end(table, "AEDAT", "sap_date", timedelta(hours=1)).text == "20261122"
+    assert snap.window_end(table, "/MINE/LOADED_AT", "timestamp", timedelta(0)).text == "2026-11-23T03:30:00+00:00"
+    with pytest.raises(SourceError, match="must be a SAP date"):  # checked before the window is planned
+        cursor_type_of("sap_date", table.schema.column("MATNR"), table.qualified)
 
 
 def test_window_end_for_date_and_integer_cursors():
@@ -519,8 +533,8 @@ def test_window_end_for_date_and_integer_cursors():
     snap.conn, snap.scn = fake, SCN
     snap.started_at = datetime(2026, 11, 23, 0, 30, 15, 250000, tzinfo=timezone(timedelta(hours=-3)))
     table = describe_table("SAPSR3", "ZLOG", [col("ID", "NUMBER", 10, 0), col("CREATED", "DATE")], [], [], None)
-    assert snap.window_end(table, "CREATED", timedelta(minutes=30)) == "2026-11-23T00:00:15.250000"
-    assert snap.window_end(table, "ID", timedelta(0)) == "42"
+    assert snap.window_end(table, "CREATED", "datetime", timedelta(minutes=30)).text == "2026-11-23T00:00:15.250000"
+    assert snap.window_end(table, "ID", "integer", timedelta(0)).text == "42"
     assert fake.executed == [('SELECT MAX("ID") FROM "SAPSR3"."ZLOG" AS OF SCN :scn', {"scn": SCN})]
 
 
@@ -615,7 +629,7 @@ def _reader_partition():
                                                col("CREATED", "DATE"), col("GUID", "RAW", data_length=16)],
                            [], [], None)
     (part,) = plan_partitions(table, Window(None, None, None), arrow_schema(table.schema), "s", 1, 1, scn=SCN,
-                              extents=None, client="100")
+                              extents=None, filters=CLIENT)
     return part
 
 
@@ -686,12 +700,15 @@ def test_reader_pickles_without_its_connection():
 
 
 def test_empty_and_no_date_probes_read_one_row_at_the_runs_scn():
+    from pipelines.sources.sap import has_dates
+
     probe = 'SELECT 1 FROM "SAPSR3"."MSEG" AS OF SCN :scn WHERE {} AND ROWNUM = 1'
     dated = probe.format(f"{CHANGED} NOT IN ('00000000', ' ')")
     fake = FakeOracle(_catalog_answers(**{probe.format("1 = 1"): [(1,)], dated: []}))
     with OracleSnapshot(FakeConnection(fake)) as snap:
         table = snap.table("SAPSR3.MSEG")
         assert snap.is_empty(table) is False
-        assert snap.has_dates(table, WINDOW) is False  # every change date empty: the loader refuses the cursor
+        # every change date empty: the ERP's rules refuse the cursor
+        assert has_dates(snap, table, WINDOW) is False
     assert (probe.format("1 = 1"), {"scn": SCN}) in fake.executed
     assert (dated, {"scn": SCN}) in fake.executed

@@ -303,17 +303,16 @@ def test_bad_warehouse_is_a_usage_error(production_url, minera_home, tmp_path):
 
 # --- 6. bad --start / --end --------------------------------------------------------------
 
-def test_bad_window_bounds_are_usage_errors(production_url, minera_home, tmp_path):
-    common = ["--source_url", production_url, "--tables", "public.trucks"]
-    cases = [(["--start", "yesterday"], "bad --start 'yesterday'"), (["--end", "2026-13-45"], "bad --end '2026-13-45'"),
-             (["--start", "2026-11-20", "--end", "2026-11-10"], "--start 2026-11-20 is not before")]
-    paths = [tmp_path / f"w{i}.duckdb" for i in range(len(cases))]
-    procs = run_cli_many([(common + args + ["--warehouse", wh_url(path)], {})
-                          for (args, _), path in zip(cases, paths, strict=True)], minera_home)
-    for proc, (_, needle), path in zip(procs, cases, paths, strict=True):
-        assert_one_line_error(proc, 2, needle)
-        assert_nothing_loaded(path)
-    assert_recovers(production_url, paths[0])
+def test_a_bad_window_bound_is_a_usage_error_that_loads_nothing(production_url, minera_home, tmp_path):
+    # What only the command line shows: exit status 2, one line, nothing loaded, the next run recovers.
+    # Every other bad bound (an impossible date, --start after --end, each cursor type) is the same
+    # parse, tested without a process in tests/test_bounds.py.
+    path = tmp_path / "w.duckdb"
+    (proc,) = run_cli_many([(["--source_url", production_url, "--tables", "public.trucks", "--start", "yesterday",
+                              "--warehouse", wh_url(path)], {})], minera_home)
+    assert_one_line_error(proc, 2, "bad --start 'yesterday'")
+    assert_nothing_loaded(path)
+    assert_recovers(production_url, path)
 
 
 # --- extraction fails: a source read error, an unwritable staging location ---------------

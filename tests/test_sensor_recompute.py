@@ -26,6 +26,7 @@ import pytest
 
 from pipelines.batch import sensor_recompute
 from pipelines.batch.sensor_recompute import batch_watermark, choose_day
+from pipelines.bounds import parse_bound
 from pipelines.errors import ConfigError, PipelineError, SourceError
 from pipelines.lake import LakeTable
 from pipelines.sensor_metrics import MinutePartialsFn, minute_metrics, minute_metrics_sql, minute_partials
@@ -563,7 +564,8 @@ def recompute_request(watermark: str | None = "2026-11-23T00:00:00+00:00"):
         files=("gs://minera-staging/staging/20261123T030000Z-a1b2c3/batch/sensor_minute_metrics/"
                "part-00000-of-00001.parquet",),
         rows_read=172_800, bytes_staged=9_000_000, partitions=24,
-        window=Window("window_start", "2026-11-22T00:00:00+00:00", "2026-11-23T00:00:00+00:00", every_row_placed=True),
+        window=Window("window_start", parse_bound("2026-11-22T00:00:00+00:00", "timestamp"),
+                      parse_bound("2026-11-23T00:00:00+00:00", "timestamp"), every_row_placed=True),
         new_watermark=None, started_at=datetime(2026, 11, 23, 3, tzinfo=timezone.utc),
         loaded_at=datetime(2026, 11, 23, 3, 0, 40, tzinfo=timezone.utc), partition_by="window_start",
         cluster_by=("sensor_id",), load_metadata=False,

@@ -24,6 +24,7 @@ from pipelines.batch.loader import BatchSource, TableOutcome, run_batch_load
 from pipelines.errors import ConfigError, exit_process, main_guard
 from pipelines.options import BatchLoadOptions
 from pipelines.secrets import Credentials, reject_password_in_url
+from pipelines.sources.sap import SapRules
 
 SAP_SCHEMA = "SAPSR3"
 
@@ -40,7 +41,9 @@ class ErpOptions(PipelineOptions):
 def open_snapshot(url: str, opts: BatchLoadOptions):
     """The source's snapshot: Oracle for the real ERP, PostgreSQL for the local stand-in."""
     if url.startswith("oracle://"):
-        from pipelines.sources.oracle import PASSWORD_ENV, OracleConnection, OracleSnapshot
+        from pipelines.sources.oracle.connection import OracleConnection
+        from pipelines.sources.oracle.errors import PASSWORD_ENV
+        from pipelines.sources.oracle.snapshot import OracleSnapshot
 
         # the shared default names PostgreSQL's variable; Oracle's is ORACLE_PASSWORD
         env = PASSWORD_ENV if opts.source_password_env == "PGPASSWORD" else opts.source_password_env
@@ -67,12 +70,13 @@ def local_source_url() -> str:
     return url
 
 
-def sap_client(options: PipelineOptions) -> str | None:
-    return options.view_as(ErpOptions).sap_client
+def sap_rules(options: PipelineOptions) -> SapRules:
+    """SAP's part of the load (sources/sap.py): the --sap_client filter, change-date cursors."""
+    return SapRules(options.view_as(ErpOptions).sap_client)
 
 
 ERP = BatchSource(catalogue="erp", open_snapshot=open_snapshot, default_source_url=local_source_url,
-                  client=sap_client, default_schema=SAP_SCHEMA, tracks_deletes=True)
+                  rules=sap_rules, default_schema=SAP_SCHEMA, tracks_deletes=True)
 
 
 def run(argv: list[str] | None = None) -> list[TableOutcome]:

@@ -30,6 +30,7 @@ from apache_beam.options.pipeline_options import (
 from pipelines.batch import staging
 from pipelines.batch.transforms import ExtractToStaging
 from pipelines.beam_runs import beam_error, new_run_id, run_to_completion, write_dry_run_job
+from pipelines.bounds import Bound, cursor_type_of, later, parse_bound
 from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.errors import ConfigError, PartialFailure, PipelineError, SourceError, one_line
 from pipelines.options import (
@@ -52,7 +53,7 @@ from pipelines.schema import (
     widened_type,
     with_warehouse_names,
 )
-from pipelines.sources.base import Partition, SourceTable, Window, dats
+from pipelines.sources.base import Partition, RowFilter, SourceTable, Window
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import LoadRequest
 from pipelines.warehouse.runs import Heartbeat, abandon_dead_runs, launcher, record_outcome
@@ -65,15 +66,24 @@ class Snapshot(Protocol):
 
     def table(self, qualified: str) -> SourceTable: ...
 
-    def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str: ...
+    def window_end(self, table: SourceTable, cursor: str, cursor_type: str, lag: timedelta) -> Bound: ...
 
     def is_empty(self, table: SourceTable) -> bool: ...
 
-    def has_dates(self, table: SourceTable, window: Window) -> bool: ...  # SAP date cursors
+    def has_row(self, table: SourceTable, condition: str) -> bool: ...  # one row meets the SQL condition
 
     def plan(self, table: SourceTable, window: Window, arrow_schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int, multiple: int = 1,
-             **filters) -> list[Partition]: ...  # client, client_column: SAP's MANDT
+             rows_per_partition: int, max_partitions: int, multiple: int = 1, *,
+             filters: tuple[RowFilter, ...] = ()) -> list[Partition]: ...
+
+
+class SourceRules(Protocol):
+    """What a family of source systems adds to the generic load (SAP's: ``sources/sap.py``)."""
+
+    def filters(self, catalogue: Catalogue) -> tuple[RowFilter, ...]: ...  # checked before anything is read
+
+    def check_table(self, snapshot: Snapshot, table: SourceTable, window: Window,
+                    filters: tuple[RowFilter, ...]) -> None: ...  # before a table is planned
 
     def reader(self): ...
 
@@ -83,7 +93,7 @@ class TablePlan:
     config: TableConfig
     table: SourceTable
     window: Window
-    new_watermark: str | None
+    new_watermark: Bound | None
     partitions: list[Partition]
     stage_prefix: str
     target_table: str
@@ -103,43 +113,8 @@ class TableOutcome:
     error: str | None = None
 
 
-def _parse_bound(value: str, column_type: str, option: str) -> str:
-    """Normalise a --start/--end value for the cursor's type (naive timestamps are UTC).
-
-    A text cursor is an SAP date (DATS): 'YYYYMMDD', given as that or as an ISO date.
-    """
-    if column_type == "STRING":
-        try:
-            return dats(value)
-        except ConfigError as exc:
-            raise ConfigError(f"bad {option} {value!r}: the cursor is an SAP date, expected YYYYMMDD") from exc
-    if column_type == "INT64":
-        try:
-            return str(int(value))
-        except ValueError as exc:
-            raise ConfigError(f"bad {option} {value!r}: the cursor is an integer") from exc
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(f"bad {option} {value!r}: expected an ISO 8601 date or timestamp") from exc
-    if column_type == "TIMESTAMP":
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc).isoformat()
-    if column_type == "DATE":
-        return parsed.date().isoformat()
-    return parsed.replace(tzinfo=None).isoformat()
-
-
-def _later(a: str | None, b: str | None, column_type: str) -> str | None:
-    if a is None or b is None:
-        return a or b
-    key = {"INT64": int, "STRING": str}.get(column_type, datetime.fromisoformat)
-    return a if key(a) >= key(b) else b
-
-
 def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOptions, watermark: str | None,
-                  snapshot: Snapshot, lag: timedelta) -> tuple[Window, str | None]:
+                  snapshot: Snapshot, lag: timedelta) -> tuple[Window, Bound | None]:
     """This run's window and the watermark it moves to once committed.
 
     A table without a cursor has no window: every run, windowed or not, reads its whole snapshot
@@ -152,28 +127,29 @@ def decide_window(config: TableConfig, table: SourceTable, opts: BatchLoadOption
     missing = [c for c in config.cursor_columns if c not in table.schema.names]
     if missing:
         raise ConfigError(f"catalogue cursor {', '.join(missing)} is not a column of {table.qualified}")
-    column_type = table.schema.column(cursor).type
     if len({table.schema.column(c).type for c in config.cursor_columns}) > 1:
         raise ConfigError(f"catalogue cursor {', '.join(config.cursor_columns)} of {table.qualified}: "
                           "a cursor and its fallbacks must share one type")
+    cursor_type = cursor_type_of(config.cursor_type, table.schema.column(cursor), table.qualified)
+    stored = None if watermark is None else Bound.stored(watermark, cursor_type)
     if opts.end:
-        end = _parse_bound(opts.end, column_type, "--end")
-        allowed = snapshot.window_end(table, cursor, lag)
-        if _later(end, allowed, column_type) != allowed:
+        end = parse_bound(opts.end, cursor_type, "--end")
+        allowed = snapshot.window_end(table, cursor, cursor_type, lag)
+        if later(end, allowed) != allowed:
             log.warning("%s: --end %s is later than the lag allows now (%s, %s s before the snapshot): rows "
                         "committed late with an earlier %s may be missed; the scheduled runs wait for it",
                         table.qualified, end, allowed, int(lag.total_seconds()), cursor)
     else:
-        end = snapshot.window_end(table, cursor, lag)
+        end = snapshot.window_end(table, cursor, cursor_type, lag)
     fallbacks = config.cursor_fallbacks
     if opts.full_refresh:
-        return Window(cursor, None, end, full_refresh=True, fallbacks=fallbacks), _later(watermark, end, column_type)
-    start = _parse_bound(opts.start, column_type, "--start") if opts.start else watermark
-    if opts.start and _later(start, end, column_type) == start:
+        return Window(cursor, None, end, full_refresh=True, fallbacks=fallbacks), later(stored, end)
+    start = parse_bound(opts.start, cursor_type, "--start") if opts.start else stored
+    if opts.start and later(start, end) == start:
         raise ConfigError(f"--start {opts.start} is not before the window end {end}")
-    if start is not None and _later(start, end, column_type) == start:
+    if start is not None and later(start, end) == start:
         end = start  # the lag keeps the window shut for now: an empty run, nothing moves
-    return Window(cursor, start, end, fallbacks=fallbacks), _later(watermark, end, column_type)
+    return Window(cursor, start, end, fallbacks=fallbacks), later(stored, end)
 
 
 @dataclass(frozen=True)
@@ -183,7 +159,7 @@ class BatchSource:
     catalogue: str
     open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
     default_source_url: object  # callable() -> str, the local stack
-    client: object = None  # callable(options) -> SAP client to load, or None for all of them
+    rules: object = None  # callable(options) -> SourceRules (SAP's: sources/sap.py), or None
     tracks_deletes: bool = False  # keep <table>__deleted for every keyed table (staging reads it)
     default_schema: str = "public"  # what a bare --tables name belongs to (SAPSR3 for the ERP)
 
@@ -213,9 +189,8 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
     started_at = datetime.now(timezone.utc)
     run_id = run_id_option(options) or new_run_id(started_at)
     run_prefix = staging.join(stage_root, run_id)
-    client = source.client(options) if source.client else None
-    if client is not None and not catalogue.client_column:
-        raise ConfigError(f"catalogue {catalogue.pipeline} names no client column to filter by")
+    rules = source.rules(options) if source.rules else None
+    filters = rules.filters(catalogue) if rules else ()
     source_url = opts.source_url or source.default_source_url()
     log.info("run %s: %d table(s) from %s into %s, staging %s", run_id, len(names), source.catalogue,
              warehouse.describe(), run_prefix)
@@ -226,7 +201,7 @@ def run_batch_load(source: BatchSource, argv: list[str] | None) -> list[TableOut
         with source.open_snapshot(source_url, opts) as snapshot:
             workers = _local_workers(options)
             plans = _unique([_plan_table(snapshot, catalogue, name, opts, warehouse, run_prefix, lag, workers,
-                                         client, source.default_schema) for name in names])
+                                         rules, filters, source.default_schema) for name in names])
             _refuse_shared_targets(plans, warehouse, catalogue, opts.full_refresh)
             if not dry_run:
                 warehouse.record_runs([_run_row(run_id, catalogue, p, started_at, "running") for p in plans])
@@ -335,7 +310,8 @@ def fit_raw_table(source: TableSchema, raw: TableSchema, table: str,
 
 def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: BatchLoadOptions,
                 warehouse: Warehouse, run_prefix: str, lag: timedelta, local_workers: int,
-                client: str | None = None, default_schema: str = "public") -> TablePlan:
+                rules: SourceRules | None = None, filters: tuple[RowFilter, ...] = (),
+                default_schema: str = "public") -> TablePlan:
     table = snapshot.table(name)
     config = catalogue.get(table.qualified)
     if config.key:
@@ -348,17 +324,13 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     renamed = {c.name for c in table.schema.columns if c.source_name}
-    if renamed & {*config.cursor_columns, catalogue.client_column}:
+    if renamed & {*config.cursor_columns, *(f.column for f in filters)}:
         raise ConfigError(f"{table.qualified}: a cursor or client column must be a plain name, not "
                           f"{', '.join(c.source_name for c in table.schema.columns if c.name in renamed)}")
     watermark = warehouse.watermark(catalogue.pipeline, table.qualified)
     window, new_watermark = decide_window(config, table, opts, watermark, snapshot, lag)
-    if window.column and table.schema.column(window.column).type == "STRING" and not snapshot.is_empty(table) \
-            and not snapshot.has_dates(table, window):
-        # every later run would read nothing and miss every change: refuse, do not load silently
-        raise ConfigError(f"cursor {', '.join(config.cursor_columns)} of {table.qualified} holds no date in any "
-                          "row (SAP's empty date '00000000' everywhere): choose another cursor in the catalogue "
-                          "or remove it to load full snapshots")
+    if rules is not None:
+        rules.check_table(snapshot, table, window, filters)
     target_table = config.target or raw_table_name(table.schema_name, table.name, default_schema)
     changes: tuple[SchemaChange, ...] = ()
     raw = warehouse.raw_schema(catalogue.dataset, target_table)
@@ -370,11 +342,8 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
                      catalogue.dataset, target_table)
     prefix = staging.join(run_prefix, catalogue.dataset, target_table)
     schema = arrow_schema(table.schema, warehouse.max_decimal_precision)
-    filters = {}
-    if client is not None:
-        filters.update(client=client, client_column=catalogue.client_column)
     partitions = snapshot.plan(table, window, schema, prefix, opts.rows_per_partition, opts.max_partitions,
-                               local_workers, **filters)
+                               local_workers, filters=filters)
     log.info("%s: ~%s rows, %d partition(s), window %s", table.qualified, f"{table.estimated_rows:,}",
              len(partitions), window.describe())
     plan = TablePlan(config, table, window, new_watermark, partitions, prefix, target_table, schema_changes=changes)
@@ -384,7 +353,7 @@ def _plan_table(snapshot: Snapshot, catalogue: Catalogue, name: str, opts: Batch
 
 
 def _plan_key_read(plan: TablePlan, snapshot: Snapshot, opts: BatchLoadOptions, local_workers: int,
-                   filters: dict, schema) -> None:
+                   filters: tuple[RowFilter, ...], schema) -> None:
     """Every primary key the source has now, key columns only, in the same snapshot: what the
     warehouse compares its raw keys with to find the deleted ones."""
     table = plan.table
@@ -398,9 +367,8 @@ def _plan_key_read(plan: TablePlan, snapshot: Snapshot, opts: BatchLoadOptions, 
     plan.key_partitions = snapshot.plan(
         keys_only, Window(None, None, None), pa.schema([schema.field(k) for k in key]),
         staging.join(plan.stage_prefix, "_keys"), opts.rows_per_partition * 4, opts.max_partitions, local_workers,
-        **filters)
-    if "client" in filters:
-        plan.key_filter = ((filters["client_column"], filters["client"]),)
+        filters=filters)
+    plan.key_filter = tuple((f.column, f.value) for f in filters)
 
 
 def _local_workers(options: PipelineOptions) -> int:
@@ -444,7 +412,8 @@ def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, r
             pipeline=catalogue.pipeline, run_id=run_id, source_table=source_table, dataset=catalogue.dataset,
             table=plan.target_table, schema=plan.table.schema, files=tuple(f.path for f in files),
             rows_read=sum(f.rows for f in files), bytes_staged=sum(f.bytes for f in files),
-            partitions=len(files), window=plan.window, new_watermark=plan.new_watermark,
+            partitions=len(files), window=plan.window,
+            new_watermark=None if plan.new_watermark is None else plan.new_watermark.text,
             started_at=started_at, loaded_at=datetime.now(timezone.utc),
             partition_by=plan.config.partition_by, cluster_by=plan.config.cluster_by,
             tracks_deletes=tracks_deletes or key_files is not None, key_files=key_files, key_filter=plan.key_filter,
@@ -473,8 +442,8 @@ def _run_row(run_id: str, catalogue: Catalogue, plan: TablePlan, started_at: dat
              error: str | None = None) -> dict:
     return {
         "run_id": run_id, "pipeline": catalogue.pipeline, "table_name": plan.table.qualified,
-        "target_table": f"{catalogue.dataset}.{plan.target_table}", "window_start": plan.window.start,
-        "window_end": plan.window.end, "partitions": len(plan.partitions), "rows_read": None,
+        "target_table": f"{catalogue.dataset}.{plan.target_table}", "window_start": plan.window.start_text,
+        "window_end": plan.window.end_text, "partitions": len(plan.partitions), "rows_read": None,
         "rows_loaded": None, "bytes_staged": None, "status": status, "error": error,
         "started_at": started_at, "ended_at": None if status == "running" else datetime.now(timezone.utc),
         "heartbeat_at": datetime.now(timezone.utc) if status == "running" else None, **launcher(),

@@ -38,6 +38,7 @@ from apache_beam.transforms import window
 from pipelines import logs
 from pipelines.batch import staging
 from pipelines.beam_runs import beam_error, counter, new_run_id, run_to_completion, write_dry_run_job
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, PipelineError, SourceError, exit_process, main_guard, one_line
 from pipelines.lake import LakeFile, LakeTable
 from pipelines.options import (
@@ -303,7 +304,7 @@ def run(argv: list[str] | None = None) -> Recomputed | None:
     warehouse.check()
     stage_root = staging_location(options) or stack.default_staging_location()
     prefix = staging.join(stage_root, run_id, DATASET, TABLE)
-    window_ = Window("window_start", day_start(day).isoformat(), (day_start(day) + DAY).isoformat(),
+    window_ = Window("window_start", Bound("timestamp", day_start(day)), Bound("timestamp", day_start(day) + DAY),
                      every_row_placed=True)
     log.info("run %s: %s from %d lake file(s) (%.1f MB) under %s into %s.%s of %s", run_id, day, len(files),
              sum(f.size for f in files) / 1e6, lake.root(location), DATASET, TABLE, warehouse.describe())
@@ -372,7 +373,7 @@ def _run_row(run_id: str, window_: Window, files: int, started_at: datetime, sta
              error: str | None = None) -> dict:
     now = datetime.now(timezone.utc)
     return {"run_id": run_id, "pipeline": PIPELINE, "table_name": LakeTable.load(LAKE_TABLE).name,
-            "target_table": f"{DATASET}.{TABLE}", "window_start": window_.start, "window_end": window_.end,
+            "target_table": f"{DATASET}.{TABLE}", "window_start": window_.start_text, "window_end": window_.end_text,
             "partitions": files, "status": status, "error": error, "started_at": started_at,
             "ended_at": None if status == "running" else now, "heartbeat_at": now if status == "running" else None,
             **launcher()}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 import pyarrow as pa
 
-from pipelines.errors import ConfigError
+from pipelines.bounds import COLUMN_CURSOR_TYPES, Bound
 from pipelines.schema import TableSchema
+from pipelines.sources import sap
 
 
 @dataclass(frozen=True)
@@ -33,35 +33,14 @@ class SourceTable:
         return f"{self.schema_name}.{self.name}"
 
 
-SAP_EMPTY_DATES = ("00000000", " ")
+@dataclass(frozen=True)
+class RowFilter:
+    """Rows whose ``column`` equals ``value`` (SAP's client, ``sources/sap.py``); ``name`` labels
+    the value where a dialect binds it."""
 
-
-def dats(value: str) -> str:
-    """A window bound as SAP date text ``YYYYMMDD`` (given as that or as an ISO date), a real date."""
-    text = (value or "").strip().replace("Z", "+00:00")
-    try:
-        if len(text) == 8 and text.isdigit():
-            return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
-        return datetime.fromisoformat(text).strftime("%Y%m%d")
-    except ValueError as exc:
-        raise ConfigError(f"bad SAP date {value!r}: expected YYYYMMDD") from exc
-
-
-def change_date_sql(columns: tuple[str, ...], quote) -> str:
-    """A row's change date from SAP's date columns: the first that is not SAP's empty date.
-
-    SAP writes '00000000' (or a blank) into a date it has not set, e.g. AEDAT of a record never
-    changed; the next column (ERDAT, the creation date) counts then. One column is just itself.
-    Plain SQL that Oracle, PostgreSQL, DuckDB and BigQuery read alike, given their quoting.
-    """
-    if not columns:
-        raise ValueError("a change date needs at least one column")
-    idents = [quote(c) for c in columns]
-    if len(idents) == 1:
-        return idents[0]
-    empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
-    whens = " ".join(f"WHEN {i} NOT IN ({empty}) THEN {i}" for i in idents[:-1])
-    return f"CASE {whens} ELSE {idents[-1]} END"  # a NULL falls through too
+    column: str
+    value: str
+    name: str
 
 
 #: Where a cursor's line ends: BigQuery's least and greatest values, which PostgreSQL's -infinity and
@@ -72,6 +51,8 @@ CURSOR_LIMITS = {
     "DATETIME": ("0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"),
     "DATE": ("0001-01-01", "9999-12-31"),
 }
+_LIMIT_BOUNDS = {kind: tuple(Bound.stored(text, COLUMN_CURSOR_TYPES[kind]) for text in limits)
+                 for kind, limits in CURSOR_LIMITS.items()}
 #: the 0/1 column a partition's statement adds last: 1 for a row without a place on the cursor's line
 WITHOUT_CURSOR = "_without_cursor"
 
@@ -85,29 +66,35 @@ class Window:
     """
 
     column: str | None
-    start: str | None
-    end: str | None
+    start: Bound | None
+    end: Bound | None
     full_refresh: bool = False
-    # SAP change dates: columns that count, in order, where ``column`` holds SAP's empty date
+    # columns that count, in order, where ``column`` has no value (SAP: its empty date, sources/sap.py)
     fallbacks: tuple[str, ...] = ()
     # every row has a place on the cursor's line (a REQUIRED column the pipeline computes, e.g. a
     # recomputed minute): the window is [start, end) alone, which lets BigQuery prune partitions
     every_row_placed: bool = False
 
-    def cursor_sql(self, quote, column_type: str = "STRING") -> str:
+    @property
+    def cursor_type(self) -> str | None:
+        """The cursor's type (``bounds.CURSOR_TYPES``), as its bounds carry it."""
+        bound = self.end or self.start
+        return bound.cursor_type if bound is not None else None
+
+    def cursor_sql(self, quote) -> str:
         """The cursor as SQL, with ``quote`` the dialect's identifier quoting: SAP change dates
-        (text) through ``change_date_sql``, other types the first column that is not NULL."""
+        through ``sap.change_date_sql``, other types the first column that is not NULL."""
         columns = (self.column, *self.fallbacks)
-        if column_type == "STRING" or len(columns) == 1:
-            return change_date_sql(columns, quote)
+        if self.cursor_type == "sap_date" or len(columns) == 1:
+            return sap.change_date_sql(columns, quote)
         return f"COALESCE({', '.join(quote(c) for c in columns)})"
 
-    def covers_sql(self, cursor: str, column_type: str, bound: Callable[[str, str], str], true: str = "TRUE") -> str:
+    def covers_sql(self, cursor: str, column_type: str, bound: Callable[[str, Bound], str], true: str = "TRUE") -> str:
         """The rows this window reads, and so replaces: ``cursor`` in [start, end), or without a
         place on the cursor's line (``unplaced_sql``), which every window covers.
 
         ``bound(name, value)`` renders a bound in the dialect (a literal or a parameter): names are
-        ``window_start``, ``window_end``, ``cursor_min`` and ``cursor_max``, values ISO or integer text.
+        ``window_start``, ``window_end``, ``cursor_min`` and ``cursor_max``, values typed bounds.
         """
         inside = []
         if self.start is not None and not self.full_refresh:
@@ -119,19 +106,24 @@ class Window:
         return f"(({' AND '.join(inside) or true}) OR {self.unplaced_sql(cursor, column_type, bound)})"
 
     @staticmethod
-    def unplaced_sql(cursor: str, column_type: str, bound: Callable[[str, str], str]) -> str:
+    def unplaced_sql(cursor: str, column_type: str, bound: Callable[[str, Bound], str]) -> str:
         """True for a row no window reaches: its cursor is NULL, or at or beyond ``CURSOR_LIMITS``
         (PostgreSQL's ±infinity). Such rows are read by every run and counted (``WITHOUT_CURSOR``)."""
         parts = [f"{cursor} IS NULL"]
         if column_type in CURSOR_LIMITS:
-            low, high = CURSOR_LIMITS[column_type]
+            low, high = _LIMIT_BOUNDS[column_type]
             parts += [f"{cursor} <= {bound('cursor_min', low)}", f"{cursor} >= {bound('cursor_max', high)}"]
         return f"({' OR '.join(parts)})"
 
-    def dated_sql(self, quote) -> str:
-        """True for a row whose change date is a date, not SAP's empty one."""
-        empty = ", ".join(f"'{d}'" for d in SAP_EMPTY_DATES)
-        return f"{self.cursor_sql(quote)} NOT IN ({empty})"
+    @property
+    def start_text(self) -> str | None:
+        """``start`` as ``ops.load_runs.window_start`` stores it."""
+        return None if self.start is None else self.start.text
+
+    @property
+    def end_text(self) -> str | None:
+        """``end`` as ``ops.load_runs.window_end`` stores it."""
+        return None if self.end is None else self.end.text
 
     @property
     def replaces_everything(self) -> bool:
@@ -156,7 +148,7 @@ class Partition:
     arrow_schema: pa.Schema
     stage_prefix: str  # where this table's staged files go: <staging>/<run>/<dataset>/<table>
     # bind variables of ``sql`` as (name, value) pairs: hashable and picklable, unlike a dict.
-    # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle.py).
+    # PostgreSQL renders its few literals into the text; Oracle binds everything (sources/oracle/).
     params: tuple[tuple[str, object], ...] = ()
     # the statement's last column is WITHOUT_CURSOR (also last in ``arrow_schema``): counted, not staged
     counts_without_cursor: bool = False

@@ -22,11 +22,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pyarrow as pa
 
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact
 from pipelines.sources.arrow import conform
-from pipelines.sources.base import CURSOR_LIMITS, WITHOUT_CURSOR, Partition, SourceTable, Window, dats
+from pipelines.sources.base import CURSOR_LIMITS, WITHOUT_CURSOR, Partition, RowFilter, SourceTable, Window
 
 log = logging.getLogger(__name__)
 
@@ -298,18 +299,17 @@ class PostgresSnapshot:
                            int(rows), int(pages))
 
     def plan(self, table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
-             rows_per_partition: int, max_partitions: int, multiple: int = 1,
-             client: str | None = None, client_column: str | None = None) -> list[Partition]:
+             rows_per_partition: int, max_partitions: int, multiple: int = 1, *,
+             filters: tuple[RowFilter, ...] = ()) -> list[Partition]:
         partitions = plan_partitions(table, window, arrow_schema, stage_prefix, rows_per_partition, max_partitions,
-                                     multiple, client, client_column)
-        self.refuse_deep_arrays(table, window, client, client_column)
+                                     multiple, filters)
+        self.refuse_deep_arrays(table, window, filters)
         return partitions
 
-    def refuse_deep_arrays(self, table: SourceTable, window: Window, client: str | None = None,
-                           client_column: str | None = None) -> None:
+    def refuse_deep_arrays(self, table: SourceTable, window: Window, filters: tuple[RowFilter, ...] = ()) -> None:
         """Refuse the run, before anything is read, if a row it would read holds an array of two or
         more dimensions (checked in the run's snapshot, so exactly the rows the partitions read)."""
-        sql = deep_array_sql(table, row_filter(table, window, client, client_column))
+        sql = deep_array_sql(table, row_filter(table, window, filters))
         row = self.conn.execute(sql).fetchone() if sql else None
         if row is None:
             return
@@ -322,67 +322,51 @@ class PostgresSnapshot:
     def reader(self) -> PostgresPartitionReader:
         return PostgresPartitionReader(self.connection, self.snapshot_id)
 
-    def has_dates(self, table: SourceTable, window: Window) -> bool:
-        """Whether any row's SAP change date is a date (stops at the first one found)."""
+    def has_row(self, table: SourceTable, condition: str = "TRUE") -> bool:
+        """Whether any row meets the SQL ``condition`` (stops at the first one found)."""
         source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
-        return self.conn.execute(f"SELECT 1 FROM {source} WHERE {window.dated_sql(quote_ident)} LIMIT 1"
-                                 ).fetchone() is not None
+        return self.conn.execute(f"SELECT 1 FROM {source} WHERE {condition} LIMIT 1").fetchone() is not None
 
     def is_empty(self, table: SourceTable) -> bool:
-        source = f"{quote_ident(table.schema_name)}.{quote_ident(table.name)}"
-        return self.conn.execute(f"SELECT 1 FROM {source} LIMIT 1").fetchone() is None
+        return not self.has_row(table)
 
-    def window_end(self, table: SourceTable, cursor: str, lag: timedelta) -> str:
-        """Where this run's window ends: the snapshot's clock minus the lag, or max(id) + 1."""
-        column = table.schema.column(cursor)
-        if column.type == "STRING":  # SAP's DATS: 'YYYYMMDD', days of the source's clock
-            return (self.started_at - lag).strftime("%Y%m%d")
-        if column.type == "TIMESTAMP":
-            return (self.started_at - lag).isoformat()
-        if column.type in ("DATETIME", "DATE"):
-            end = self.started_at.replace(tzinfo=None) - lag
-            return end.date().isoformat() if column.type == "DATE" else end.isoformat()
-        if column.type == "INT64":
+    def window_end(self, table: SourceTable, cursor: str, cursor_type: str, lag: timedelta) -> Bound:
+        """Where this run's window ends: the snapshot's clock minus the lag (dates: its day), or max(id) + 1."""
+        if cursor_type == "integer":
             row = self.conn.execute(
                 f"SELECT max({quote_ident(cursor)}) FROM {quote_ident(table.schema_name)}.{quote_ident(table.name)}"
             ).fetchone()
-            return str((row[0] or 0) + 1)
-        raise SourceError(f"cursor column {table.qualified}.{cursor} has type {column.source_type}: "
-                          "use a timestamp, date or integer column")
+            return Bound(cursor_type, (row[0] or 0) + 1)
+        return Bound.at(cursor_type, self.started_at - lag)
 
 
-def literal(column: Column, value: str) -> str:
-    """A window bound as a typed SQL literal (values come from our own ISO/int/DATS text)."""
+def literal(column: Column, value: Bound) -> str:
+    """A window bound as a typed SQL literal (from a typed bound: nothing to quote)."""
     if column.type == "INT64":
-        return str(int(value))
+        return str(int(value.value))
     if column.type == "STRING":
-        return f"'{dats(value)}'"
+        return f"'{value.text}'"
     cast = {"TIMESTAMP": "timestamptz", "DATETIME": "timestamp", "DATE": "date"}[column.type]
-    datetime.fromisoformat(value)  # refuse anything that is not a timestamp
-    return f"'{value}'::{cast}"
+    return f"'{value.text}'::{cast}"
 
 
-def row_filter(table: SourceTable, window: Window, client: str | None = None,
-               client_column: str | None = None) -> list[str]:
-    """The SQL conditions of the rows a run reads: its SAP client, and its window (rows without a
-    cursor value included, see ``Window.covers_sql``)."""
+def row_filter(table: SourceTable, window: Window, filters: tuple[RowFilter, ...] = ()) -> list[str]:
+    """The SQL conditions of the rows a run reads: its row filters (SAP's client), and its window
+    (rows without a cursor value included, see ``Window.covers_sql``)."""
     where = []
-    if client is not None:
-        if not client_column or client_column not in table.schema.names:
-            raise ConfigError(f"--sap_client given but {table.qualified} has no {client_column or 'client'} column")
-        if not re.fullmatch(r"\d{3}", client):
-            raise ConfigError(f"bad --sap_client {client!r}: an SAP client is three digits, e.g. 100")
-        where.append(f"{quote_ident(client_column)} = '{client}'")
+    for found in filters:
+        value = found.value.replace("'", "''")
+        where.append(f"{quote_ident(found.column)} = '{value}'")
     if window.column is not None:
         column = table.schema.column(window.column)
-        where.append(window.covers_sql(window.cursor_sql(quote_ident, column.type), column.type,
+        where.append(window.covers_sql(window.cursor_sql(quote_ident), column.type,
                                        lambda _, value: literal(column, value)))
     return where
 
 
 def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema, stage_prefix: str,
                     rows_per_partition: int, max_partitions: int, multiple: int = 1,
-                    client: str | None = None, client_column: str | None = None) -> list[Partition]:
+                    filters: tuple[RowFilter, ...] = ()) -> list[Partition]:
     """Split a table into ctid ranges (page ranges) of about ``rows_per_partition`` rows.
 
     The count is rounded up to a ``multiple`` of the local workers, which take their share of
@@ -394,13 +378,13 @@ def plan_partitions(table: SourceTable, window: Window, arrow_schema: pa.Schema,
     if table.pages > 0 and table.estimated_rows > rows_per_partition:
         count = -(-table.estimated_rows // rows_per_partition)
         count = min(max_partitions, -(-count // multiple) * multiple, table.pages)
-    where = row_filter(table, window, client, client_column)
+    where = row_filter(table, window, filters)
     pairs = zip(table.select_exprs, table.schema.columns, strict=True)
     select = ", ".join(f"{expr} AS {quote_ident(c.name)}" for expr, c in pairs)
     flagged = window.column is not None
     if flagged:
         column = table.schema.column(window.column)
-        unplaced = window.unplaced_sql(window.cursor_sql(quote_ident, column.type), column.type,
+        unplaced = window.unplaced_sql(window.cursor_sql(quote_ident), column.type,
                                        lambda _, value: literal(column, value))
         select += f", CASE WHEN {unplaced} THEN 1 ELSE 0 END AS {quote_ident(WITHOUT_CURSOR)}"
         arrow_schema = arrow_schema.append(pa.field(WITHOUT_CURSOR, pa.int8()))

@@ -209,7 +209,8 @@ def succeeded_run_row(request: LoadRequest, rows_loaded: int) -> dict:
     """A committed run's ops.load_runs row: the same fields in every warehouse."""
     return {
         "run_id": request.run_id, "pipeline": request.pipeline, "table_name": request.source_table,
-        "target_table": request.target, "window_start": request.window.start, "window_end": request.window.end,
+        "target_table": request.target,
+        "window_start": request.window.start_text, "window_end": request.window.end_text,
         "partitions": request.partitions, "rows_read": request.rows_read, "rows_loaded": rows_loaded,
         "bytes_staged": request.bytes_staged, "status": "succeeded", "error": None,
         "started_at": request.started_at, "ended_at": request.loaded_at,

@@ -31,6 +31,7 @@ from google.api_core.exceptions import GoogleAPIError, NotFound
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import bigquery
 
+from pipelines.bounds import CURSOR_TYPES, Bound
 from pipelines.errors import ConfigError, WarehouseError, one_line
 from pipelines.lake import LakeTable
 from pipelines.schema import (
@@ -249,21 +250,21 @@ def load_job_config(request: LoadRequest, max_decimal_precision: int = BIGNUMERI
 
 # -- the commit script ---------------------------------------------------------------------
 
-def _bound_value(column: Column, value: str) -> datetime | date | int | str:
-    """A window bound (ISO, integer or SAP date text) as the Python value of the cursor's BigQuery type."""
+def _bound_value(column: Column, bound: Bound) -> datetime | date | int | str:
+    """A typed window bound as the Python value of the cursor's BigQuery type."""
+    value = bound.value
     if column.type == "INT64":
         return int(value)
     if column.type == "STRING":
-        return datetime.strptime(value, "%Y%m%d").strftime("%Y%m%d")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return bound.text
     if column.type == "TIMESTAMP":
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
     if column.type == "DATE":
-        return parsed.date()
+        return value.date() if isinstance(value, datetime) else value
     # DATETIME as its ISO text: the client formats a datetime with strftime, which writes year 1 as '1'
-    return parsed.isoformat(timespec="microseconds")
+    return value.isoformat(timespec="microseconds")
 
 
 def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
@@ -282,16 +283,14 @@ def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
                           "use a timestamp, datetime, date, integer or SAP date (YYYYMMDD text) column")
     params: list[QueryParameter] = []
 
-    def bound(name: str, value: str) -> str:
-        try:
-            typed = _bound_value(column, value)
-        except ValueError as exc:
-            raise ConfigError(f"{request.target}: bad window bound {value!r} for {column.type} cursor "
-                              f"{window.column!r}") from exc
-        params.append(bigquery.ScalarQueryParameter(name, column.type, typed))
+    def bound(name: str, value: Bound) -> str:
+        if CURSOR_TYPES[value.cursor_type] != column.type:
+            raise ConfigError(f"{request.target}: bad window bound {value.text!r} ({value.cursor_type}) for "
+                              f"{column.type} cursor {window.column!r}")
+        params.append(bigquery.ScalarQueryParameter(name, column.type, _bound_value(column, value)))
         return f"@{name}"
 
-    return window.covers_sql(window.cursor_sql(quote_bq, column.type), column.type, bound), params
+    return window.covers_sql(window.cursor_sql(quote_bq), column.type, bound), params
 
 
 def insert_expression(column: Column, max_decimal_precision: int = BIGNUMERIC_PRECISION) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 import duckdb
 
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, WarehouseError, one_line
 from pipelines.lake import LakeTable
 from pipelines.schema import (
@@ -309,11 +310,11 @@ class DuckDBWarehouse(Warehouse):
             cast = _window_literal_type(cursor.type)
             params = []
 
-            def bound(_: str, value: str) -> str:
-                params.append(value)
+            def bound(_: str, value: Bound) -> str:
+                params.append(value.text)
                 return f"CAST(? AS {cast})"
 
-            where = window.covers_sql(window.cursor_sql(quote_ident, cursor.type), cursor.type, bound)
+            where = window.covers_sql(window.cursor_sql(quote_ident), cursor.type, bound)
             con.execute(f"DELETE FROM {target} WHERE {where}", params)
 
         columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
