@@ -48,11 +48,12 @@ from pipelines.options import (
     staging_location,
     warehouse_url,
 )
-from pipelines.schema import arrow_schema, load_schema_file, table_layout
+from pipelines.schema import arrow_schema, load_schema_file
 from pipelines.sensor_metrics import BATCH_SOURCE, METRICS_SCHEMA_FILE, READING_COLUMNS, SensorMinuteMetrics
 from pipelines.sources.base import Window
 from pipelines.warehouse import Warehouse, open_warehouse
 from pipelines.warehouse.base import RECOMPUTE_OPS_TABLES, ClosedDay, DayRecompute
+from pipelines.warehouse.layout import table_layout
 from pipelines.warehouse.runs import Heartbeat, abandon_dead_runs, launcher, record_outcome
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pipelines.lake import LakeTable
 from pipelines.schema import Column, TableSchema
@@ -230,6 +231,30 @@ class Warehouse(ABC):
     @abstractmethod
     def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
         """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
+
+    #: the SQL dialect the models run in here (SQLMesh transpiles them from BigQuery's)
+    sqlmesh_dialect: str = "duckdb"
+
+    @abstractmethod
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """The SQLMesh gateway the models build on here: (its name, its ``GatewayConfig``, the
+        model cache folder used unless the caller gives one)."""
+
+    def offline_catalog(self) -> str | None:
+        """The catalog the models are rendered in offline (no credentials), or None when they are
+        rendered on the warehouse itself."""
+        return None
+
+    def openlineage_dataset(self, table: str) -> dict:
+        """``dataset.table`` named as OpenLineage names this warehouse's datasets."""
+        return {"namespace": self.describe(), "name": table}
+
+    @abstractmethod
+    def write_stream(self, rows: Any, table: str, schema_file: str) -> Any:
+        """Append a Beam PCollection of Arrow tables / dead letters to ``table`` (``dataset.name``,
+        its schema ``schemas/<schema_file>``); returns what the writer outputs. The steps are
+        applied to ``rows`` under the caller's label, with the names they always had: a running
+        Dataflow job is updated by step name. Building them asks no cloud service."""
 
     @abstractmethod
     def define_lake_table(self, lake: LakeTable, location: str) -> None:

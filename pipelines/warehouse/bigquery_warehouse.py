@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -42,11 +43,9 @@ from pipelines.schema import (
     TableSchema,
     bigquery_field,
     bigquery_schema_json,
-    check_layout,
     decimal_digits,
     from_bigquery_json,
     load_schema_file,
-    table_layouts,
 )
 from pipelines.warehouse.base import (
     OPS_DATASET,
@@ -60,6 +59,7 @@ from pipelines.warehouse.base import (
     commit_steps,
     succeeded_run_row,
 )
+from pipelines.warehouse.layout import check_layout, table_layouts
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def raw_table(request: LoadRequest, project: str) -> bigquery.Table:
     recomputation's table has only its schema's columns).
 
     ``partition_by`` (a TIMESTAMP/DATETIME/DATE column, ``_loaded_at`` included) gives DAY
-    partitions; ``cluster_by`` gives clustering. Both are checked first (``schema.check_layout``,
+    partitions; ``cluster_by`` gives clustering. Both are checked first (``layout.check_layout``,
     the check ``schemas/layout.json`` gets too) so a catalogue typo fails with its name rather
     than as a BigQuery 400.
     """
@@ -758,6 +758,44 @@ class BigQueryWarehouse(Warehouse):
                     log.info("%s.%s: new column(s) %s", OPS_DATASET, name, ", ".join(f.name for f in added))
                     existing.schema = list(existing.schema) + added
                     self.client.update_table(existing, ["schema"])
+
+    sqlmesh_dialect = "bigquery"
+
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """Its SQLMesh state in PostgreSQL (Cloud SQL) when ``MINERA_SQLMESH_STATE_URL`` names one,
+        else in BigQuery's ``sqlmesh`` dataset; the model cache in the project's ``.cache``."""
+        import os
+
+        from sqlmesh.core.config import BigQueryConnectionConfig, GatewayConfig
+
+        from pipelines.transform.project import STATE_URL_ENV, state_connection
+
+        gateway = GatewayConfig(connection=BigQueryConnectionConfig(project=self.project, location=self.location),
+                                state_connection=state_connection(os.environ.get(STATE_URL_ENV)))
+        return "bigquery", gateway, project_dir / ".cache"
+
+    def offline_catalog(self) -> str:
+        """The project: every ``dataset.table`` renders as ``PROJECT.dataset.table``, as BigQuery receives it."""
+        return self.project
+
+    def openlineage_dataset(self, table: str) -> dict:
+        return {"namespace": "bigquery", "name": f"{self.project}.{table}"}
+
+    def write_stream(self, rows, table: str, schema_file: str):
+        """Streaming inserts by Beam's ``WriteToBigQuery`` (``streams.bigquery_write_config``); the
+        rows BigQuery refuses are counted and logged (``streams.LogFailedRowsFn``)."""
+        import apache_beam as beam
+        from apache_beam.io.gcp.bigquery import WriteToBigQuery
+
+        from pipelines.warehouse.streams import LogFailedRowsFn, bigquery_write_config, json_rows
+
+        config = bigquery_write_config(self.project, table, schema_file)
+        schema = load_schema_file(schema_file)
+        result = (rows
+                  | "ToBigQueryRows" >> beam.FlatMap(json_rows, schema)
+                  | "WriteToBigQuery" >> WriteToBigQuery(**config))
+        return (result.failed_rows_with_errors
+                | "LogFailedRows" >> beam.ParDo(LogFailedRowsFn(config["table"])))
 
     def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The lake's external table (:func:`lake_table_resource`), created when missing; one that

@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import duckdb
@@ -268,6 +269,25 @@ class DuckDBWarehouse(Warehouse):
         with self.connect() as con:
             return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
                                [dataset]).fetchone()[0] > 0
+
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """Its SQLMesh state in the same file; the session in UTC, so ``DATE(ts)`` is the UTC day as
+        on BigQuery; the model cache shared by every local warehouse (``project.LOCAL_CACHE``)."""
+        from sqlmesh.core.config import DuckDBConnectionConfig, GatewayConfig
+
+        from pipelines.transform.project import LOCAL_CACHE
+
+        gateway = GatewayConfig(connection=DuckDBConnectionConfig(
+            database=str(self.path), connector_config={"TimeZone": "UTC"}))
+        return "local", gateway, LOCAL_CACHE
+
+    def write_stream(self, rows, table: str, schema_file: str):
+        """Short locked appends, a transaction per bundle (``streams.AppendToDuckDBFn``)."""
+        import apache_beam as beam
+
+        from pipelines.warehouse.streams import AppendToDuckDBFn
+
+        return rows | "AppendToDuckDB" >> beam.ParDo(AppendToDuckDBFn(str(self.path), table, schema_file))
 
     def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The view :func:`lake_view_sql` over the lake at ``location`` (made absolute), replacing
