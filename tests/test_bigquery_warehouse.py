@@ -26,7 +26,7 @@ from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
 from pipelines.warehouse import bigquery_warehouse as bqw
 from pipelines.warehouse import open_warehouse
-from pipelines.warehouse.base import LoadRequest
+from pipelines.warehouse.base import FileLoad, LoadRequest, SnapshotLoad
 from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
 
 PROJECT = "minera-prod-1"
@@ -69,7 +69,7 @@ def make_request(**changes) -> LoadRequest:
         partition_by="updated_at", cluster_by=("load_id", "BenchLevel"),
     )
     base.update(changes)
-    return LoadRequest(**base)
+    return SnapshotLoad(**base)
 
 
 def params_repr(params) -> dict[str, dict]:
@@ -828,14 +828,14 @@ FILE_ROW = {"path": "gs://landing/vendor/rock_quality/als-lim/2026/11/02/rq_0000
             "loaded_at": LOADED}
 
 
-def file_request(**changes) -> LoadRequest:
-    base = dict(pipeline="batch.rock_quality", source_table="raw_vendor.rock_quality_samples",
+def file_request(**changes) -> FileLoad:
+    base = dict(pipeline="batch.rock_quality", run_id=RUN_ID, source_table="raw_vendor.rock_quality_samples",
                 dataset="raw_vendor", table="rock_quality_samples", schema=FILE_SCHEMA,
                 files=("gs://minera-staging/r1/raw_vendor/rock_quality_samples/file-00000.parquet",),
-                rows_read=200, partitions=1, window=Window(None, None, None), new_watermark=None,
-                partition_by=None, cluster_by=("sample_id",), append=True, loaded_files=(FILE_ROW,))
+                rows_read=200, bytes_staged=56789, partitions=1, started_at=STARTED, loaded_at=LOADED,
+                partition_by=None, cluster_by=("sample_id",), loaded_files=(FILE_ROW,))
     base.update(changes)
-    return make_request(**base)
+    return FileLoad(**base)
 
 
 def test_commit_script_of_a_file_load_appends_and_records_its_files_once():
@@ -956,7 +956,7 @@ def test_loaded_files_reads_the_manifest_of_one_target():
 
 
 def test_commit_script_of_a_file_full_refresh_replaces_rows_and_manifest():
-    request = file_request(append=False, window=Window(None, None, None, full_refresh=True), replaces_manifest=True)
+    request = file_request(full_refresh=True)  # replaces the rows (the window: everything) and the manifest
     sql, params = bqw.commit_script(request, PROJECT)
     statements = sql.split(";\n")
     assert statements[1] == (f"DELETE FROM `{PROJECT}`.`ops`.`loaded_files` WHERE `target_table` = @target_table")

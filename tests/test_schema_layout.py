@@ -9,8 +9,9 @@ import re
 import pytest
 
 from pipelines.lake import LakeTable, lake_table_names
-from pipelines.schema import SCHEMAS_DIR, check_layout, load_schema_file, table_layout, table_layouts
-from pipelines.streaming import sinks
+from pipelines.schema import SCHEMAS_DIR, load_schema_file
+from pipelines.warehouse import layout as warehouse_layout
+from pipelines.warehouse.layout import check_layout, table_layout, table_layouts
 
 #: folders whose schema files are warehouse tables Terraform creates (the folder is the dataset)
 TABLE_FOLDERS = ("ops", "raw_mobile", "speed")
@@ -54,9 +55,9 @@ def test_a_layout_that_does_not_fit_the_schema_names_the_table_and_the_problem(p
 def test_the_streaming_sinks_take_the_layout_of_the_partitioned_tables():
     partitioned = {name: (layout.partition_by, list(layout.cluster_by))
                    for name, layout in table_layouts().items() if layout.partition_by}
-    assert sinks.TABLE_LAYOUT == partitioned
+    assert warehouse_layout.TABLE_LAYOUT == partitioned
     assert {"speed.sensor_minute_metrics", "ops.alerts", "ops.dead_letter",
-            "raw_mobile.machine_issue_events"} <= set(sinks.TABLE_LAYOUT)
+            "raw_mobile.machine_issue_events"} <= set(warehouse_layout.TABLE_LAYOUT)
 
 
 def test_ops_tables_made_by_the_pipelines_get_their_layout():

@@ -556,9 +556,9 @@ def test_the_bigquery_lake_table_is_created_once_and_then_left_to_terraform():
 def recompute_request(watermark: str | None = "2026-11-23T00:00:00+00:00"):
     from pipelines.schema import load_schema_file
     from pipelines.sources.base import Window
-    from pipelines.warehouse.base import ClosedDay, LoadRequest
+    from pipelines.warehouse.base import ClosedDay, DayRecompute
 
-    return LoadRequest(
+    return DayRecompute(
         pipeline="batch.sensor_recompute", run_id="20261123T030000Z-a1b2c3", source_table="batch.sensor_readings",
         dataset="batch", table="sensor_minute_metrics", schema=load_schema_file("speed/sensor_minute_metrics.json"),
         files=("gs://minera-staging/staging/20261123T030000Z-a1b2c3/batch/sensor_minute_metrics/"
@@ -566,10 +566,9 @@ def recompute_request(watermark: str | None = "2026-11-23T00:00:00+00:00"):
         rows_read=172_800, bytes_staged=9_000_000, partitions=24,
         window=Window("window_start", parse_bound("2026-11-22T00:00:00+00:00", "timestamp"),
                       parse_bound("2026-11-23T00:00:00+00:00", "timestamp"), every_row_placed=True),
-        new_watermark=None, started_at=datetime(2026, 11, 23, 3, tzinfo=timezone.utc),
+        started_at=datetime(2026, 11, 23, 3, tzinfo=timezone.utc),
         loaded_at=datetime(2026, 11, 23, 3, 0, 40, tzinfo=timezone.utc), partition_by="window_start",
-        cluster_by=("sensor_id",), load_metadata=False,
-        closes_day=ClosedDay(DAY, 103_680_000, 24, watermark))
+        cluster_by=("sensor_id",), closes_day=ClosedDay(DAY, 103_680_000, 24, watermark))
 
 
 METRIC_COLUMNS = ("`sensor_id`, `zone`, `window_start`, `reading_count`, `max_ppv_mm_s`, `rms_ppv_mm_s`, "

@@ -26,10 +26,11 @@ from apitools.base.py.exceptions import HttpError
 
 from pipelines.errors import ConfigError
 from pipelines.schema import SCHEMAS_DIR
-from pipelines.streaming import sinks
 from pipelines.streaming.alerts import ALERT_SCHEMA
 from pipelines.streaming.messages import DeadLetter
-from pipelines.streaming.sinks import PublishAlerts, WriteToWarehouse, bigquery_write_config, json_rows
+from pipelines.streaming.sinks import PublishAlerts, WriteToWarehouse
+from pipelines.warehouse import layout, open_warehouse
+from pipelines.warehouse.streams import json_rows
 
 WAREHOUSE = "bigquery://minera-prod"
 TABLES = {
@@ -77,6 +78,13 @@ def dead_letter() -> DeadLetter:
     return DeadLetter("streaming.sensors", COMPUTED, "m-17", "2026-11-22T11:15:03.400+01:00",
                       json.dumps({"event_time": "2026-11-22T10:15:03.250Z"}), BAD_PAYLOAD,
                       "payload is not UTF-8: invalid start byte")
+
+
+def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict:
+    """What the warehouse ``warehouse`` gives Beam's ``WriteToBigQuery`` for ``table``."""
+    from pipelines.warehouse.streams import bigquery_write_config as config_of
+
+    return config_of(open_warehouse(warehouse).project, table, schema_file)
 
 
 def schema_file_fields(schema_file: str) -> list[dict]:
@@ -137,10 +145,10 @@ def test_a_bad_warehouse_url_or_an_unknown_table_is_refused_when_the_job_is_buil
         bigquery_write_config("bigquery://minera-prod?region=EU", "ops.alerts", "ops/alerts.json")
     with pytest.raises(ValueError, match="no BigQuery layout"):
         bigquery_write_config(WAREHOUSE, "ops.load_runs", "ops/load_runs.json")
-    monkeypatch.setitem(sinks.TABLE_LAYOUT, "ops.alerts", ("rule", ["sensor_id"]))
+    monkeypatch.setitem(layout.TABLE_LAYOUT, "ops.alerts", ("rule", ["sensor_id"]))
     with pytest.raises(ValueError, match="not a TIMESTAMP"):
         bigquery_write_config(WAREHOUSE, "ops.alerts", "ops/alerts.json")
-    monkeypatch.setitem(sinks.TABLE_LAYOUT, "ops.alerts", ("event_time", ["sensor"]))
+    monkeypatch.setitem(layout.TABLE_LAYOUT, "ops.alerts", ("event_time", ["sensor"]))
     with pytest.raises(ValueError, match="unknown: \\['sensor'\\]"):
         bigquery_write_config(WAREHOUSE, "ops.alerts", "ops/alerts.json")
 
@@ -256,7 +264,7 @@ def test_a_row_bigquery_refuses_is_counted_and_logged_and_the_rest_land(fake_big
     p = beam.Pipeline(options=local_options())
     _ = (p | beam.Create([metrics_table(["VIB-1", "VIB-BAD", "VIB-3"])], reshuffle=False)
          | WriteToWarehouse(WAREHOUSE, "speed.sensor_minute_metrics", "speed/sensor_minute_metrics.json"))
-    with caplog.at_level(logging.ERROR, logger="pipelines.streaming.sinks"):
+    with caplog.at_level(logging.ERROR, logger="pipelines.warehouse.streams"):
         result = p.run()
         result.wait_until_finish()
 
@@ -264,7 +272,7 @@ def test_a_row_bigquery_refuses_is_counted_and_logged_and_the_rest_land(fake_big
     assert sum(call["refused"] for call in fake_bigquery.inserts) == 1  # not retried: 'invalid' is permanent
     landed = [row["sensor_id"] for call in fake_bigquery.inserts for row in call["rows"]]
     assert sorted(landed) == ["VIB-1", "VIB-3", "VIB-BAD"]  # one request; BigQuery kept the valid rows
-    (record,) = [r for r in caplog.records if r.name == "pipelines.streaming.sinks"]
+    (record,) = [r for r in caplog.records if r.name == "pipelines.warehouse.streams"]
     text = record.getMessage()
     assert "minera-prod:speed.sensor_minute_metrics" in text
     assert "Cannot convert value to floating point" in text and "VIB-BAD" in text

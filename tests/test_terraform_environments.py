@@ -20,7 +20,8 @@ import terraform_offline
 import yaml
 
 from pipelines import templates
-from pipelines.schema import SCHEMAS_DIR, table_layouts
+from pipelines.schema import SCHEMAS_DIR
+from pipelines.warehouse.layout import table_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM = ROOT / "terraform"

@@ -55,7 +55,7 @@ from pipelines.schema import (
 )
 from pipelines.sources.base import Partition, RowFilter, SourceTable, Window
 from pipelines.warehouse import Warehouse, open_warehouse
-from pipelines.warehouse.base import LoadRequest
+from pipelines.warehouse.base import SnapshotLoad
 from pipelines.warehouse.runs import Heartbeat, abandon_dead_runs, launcher, record_outcome
 
 log = logging.getLogger(__name__)
@@ -408,7 +408,7 @@ def _commit_table(warehouse: Warehouse, catalogue: Catalogue, plan: TablePlan, r
         if plan.key_partitions:
             key_files = tuple(f.path for f in staging.read_manifests(staging.join(plan.stage_prefix, "_keys"),
                                                                      len(plan.key_partitions)))
-        request = LoadRequest(
+        request = SnapshotLoad(
             pipeline=catalogue.pipeline, run_id=run_id, source_table=source_table, dataset=catalogue.dataset,
             table=plan.target_table, schema=plan.table.schema, files=tuple(f.path for f in files),
             rows_read=sum(f.rows for f in files), bytes_staged=sum(f.bytes for f in files),

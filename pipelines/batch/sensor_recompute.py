@@ -49,11 +49,12 @@ from pipelines.options import (
     staging_location,
     warehouse_url,
 )
-from pipelines.schema import arrow_schema, load_schema_file, table_layout
+from pipelines.schema import arrow_schema, load_schema_file
 from pipelines.sensor_metrics import BATCH_SOURCE, METRICS_SCHEMA_FILE, READING_COLUMNS, SensorMinuteMetrics
 from pipelines.sources.base import Window
 from pipelines.warehouse import Warehouse, open_warehouse
-from pipelines.warehouse.base import RECOMPUTE_OPS_TABLES, ClosedDay, LoadRequest
+from pipelines.warehouse.base import RECOMPUTE_OPS_TABLES, ClosedDay, DayRecompute
+from pipelines.warehouse.layout import table_layout
 from pipelines.warehouse.runs import Heartbeat, abandon_dead_runs, launcher, record_outcome
 
 log = logging.getLogger(__name__)
@@ -354,13 +355,12 @@ def _commit(warehouse: Warehouse, lake: LakeTable, run_id: str, window_: Window,
             files: list[LakeFile], readings: int, day: date, watermark: str | None, started_at: datetime) -> int:
     """One transaction: the day's rows, the run, the day's record and the watermark (see the module docstring)."""
     layout = table_layout(f"{DATASET}.{TABLE}")  # schemas/layout.json: the speed table's layout
-    request = LoadRequest(
+    request = DayRecompute(
         pipeline=PIPELINE, run_id=run_id, source_table=lake.name, dataset=DATASET, table=TABLE,
         schema=load_schema_file(METRICS_SCHEMA_FILE), files=(staged.path,), rows_read=staged.rows,
-        bytes_staged=staged.bytes, partitions=len(files), window=window_, new_watermark=None,
+        bytes_staged=staged.bytes, partitions=len(files), window=window_,
         started_at=started_at, loaded_at=datetime.now(timezone.utc), partition_by=layout.partition_by,
-        cluster_by=layout.cluster_by, load_metadata=False,
-        closes_day=ClosedDay(day, readings, len(files), watermark))
+        cluster_by=layout.cluster_by, closes_day=ClosedDay(day, readings, len(files), watermark))
     try:
         return warehouse.load(request)
     except Exception as exc:  # noqa: BLE001 - recorded, then raised as one line

@@ -33,12 +33,9 @@ JOB_NAMESPACE = "minera"
 def _context(warehouse_url: str, project_dir: Path):
     """Lineage needs the SQL, not the data: a BigQuery project renders offline, a DuckDB file in memory."""
     from pipelines.transform.render import offline_context
+    from pipelines.warehouse import open_warehouse
 
-    if warehouse_url.startswith("bigquery://"):
-        from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
-
-        return offline_context(BigQueryWarehouse.from_url_rest(warehouse_url.split("://", 1)[1]).project, project_dir)
-    return offline_context("warehouse", project_dir)
+    return offline_context(open_warehouse(warehouse_url).offline_catalog() or "warehouse", project_dir)
 
 
 def _short(name: str) -> str:
@@ -77,9 +74,9 @@ def raw_sources(ctx, model: str, column: str) -> set[tuple[str, str]]:
 
 
 def _dataset(ctx, table: str, warehouse_url: str) -> dict:
-    if warehouse_url.startswith("bigquery://"):
-        return {"namespace": "bigquery", "name": f"{ctx.default_catalog}.{table}"}
-    return {"namespace": warehouse_url, "name": table}
+    from pipelines.warehouse import open_warehouse
+
+    return open_warehouse(warehouse_url).openlineage_dataset(table)
 
 
 def openlineage_events(ctx, warehouse_url: str) -> Iterator[dict]:

@@ -1,11 +1,11 @@
 """The SQLMesh project in ``sql/``: its configuration for a warehouse URL, and a context on it.
 
-Models are written once, in BigQuery SQL (``model_defaults.dialect``). A ``duckdb://`` warehouse
-is a DuckDB gateway (SQLMesh transpiles each model; the session runs in UTC, so ``DATE(ts)`` means
-the UTC day as on BigQuery) whose SQLMesh state lives in the same file. A ``bigquery://`` warehouse
-is a BigQuery gateway; its state goes to PostgreSQL (Cloud SQL) when ``MINERA_SQLMESH_STATE_URL``
-names one, as SQLMesh recommends for production, else into BigQuery's ``sqlmesh`` dataset.
-Only the gateway the URL selects is declared: SQLMesh opens every gateway of a config at start.
+Models are written once, in BigQuery SQL (``model_defaults.dialect``). The warehouse the URL opens
+gives its one gateway (``Warehouse.sqlmesh_gateway``): a ``duckdb://`` file is a DuckDB gateway
+(SQLMesh transpiles each model) whose SQLMesh state lives in the same file; a ``bigquery://``
+project is a BigQuery gateway whose state goes to PostgreSQL (Cloud SQL) when
+``MINERA_SQLMESH_STATE_URL`` names one, as SQLMesh recommends for production, else into BigQuery's
+``sqlmesh`` dataset. Only that gateway is declared: SQLMesh opens every gateway of a config at start.
 
 Thresholds of the checks are configuration (``sql/checks.yaml``), handed to the audits as
 SQLMesh variables.
@@ -56,32 +56,12 @@ def freshness_variables(checks: dict[str, Any]) -> dict[str, Any]:
 
 def sqlmesh_config(warehouse_url: str, project_dir: Path = PROJECT_DIR, cache_dir: Path | None = None):
     """The SQLMesh ``Config`` for ``--warehouse``: one gateway, BigQuery SQL, our variables."""
-    from sqlmesh.core.config import Config, GatewayConfig, ModelDefaultsConfig
+    from sqlmesh.core.config import Config, ModelDefaultsConfig
 
-    scheme, _, rest = warehouse_url.partition("://")
-    if scheme == "duckdb":
-        from sqlmesh.core.config import DuckDBConnectionConfig
+    from pipelines.warehouse import open_warehouse
 
-        from pipelines.warehouse.duckdb_warehouse import DuckDBWarehouse
-
-        path = str(DuckDBWarehouse(rest).path)
-        gateway = GatewayConfig(connection=DuckDBConnectionConfig(
-            database=path, connector_config={"TimeZone": "UTC"}))
-        name = "local"
-        cache = cache_dir or LOCAL_CACHE
-    elif scheme == "bigquery":
-        from sqlmesh.core.config import BigQueryConnectionConfig
-
-        from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
-
-        target = BigQueryWarehouse.from_url_rest(rest)
-        gateway = GatewayConfig(
-            connection=BigQueryConnectionConfig(project=target.project, location=target.location),
-            state_connection=state_connection(os.environ.get(STATE_URL_ENV)))
-        name = "bigquery"
-        cache = cache_dir or project_dir / ".cache"
-    else:
-        raise ConfigError(f"bad --warehouse {warehouse_url!r}: expected duckdb:///path/file.duckdb or bigquery://PROJECT")
+    name, gateway, cache = open_warehouse(warehouse_url).sqlmesh_gateway(project_dir)
+    cache = cache_dir or cache
     return Config(
         gateways={name: gateway},
         default_gateway=name,

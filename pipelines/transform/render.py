@@ -36,13 +36,11 @@ def model_sql(model: str, dialect: str, project: str = "minera-prod", project_di
 def render_models(warehouse_url: str, select: str | None = None,
                   project_dir: Path = PROJECT_DIR) -> Iterator[tuple[str, str]]:
     """(``dataset.model``, its query in the warehouse's dialect) for each selected model, in build order."""
-    if warehouse_url.startswith("bigquery://"):
-        from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
+    from pipelines.warehouse import open_warehouse
 
-        ctx, dialect = offline_context(BigQueryWarehouse.from_url_rest(warehouse_url.split("://", 1)[1]).project,
-                                       project_dir), "bigquery"
-    else:
-        ctx, dialect = open_context(warehouse_url, project_dir), "duckdb"
+    warehouse = open_warehouse(warehouse_url)
+    catalog, dialect = warehouse.offline_catalog(), warehouse.sqlmesh_dialect
+    ctx = offline_context(catalog, project_dir) if catalog else open_context(warehouse_url, project_dir)
     for name in ctx.dag.sorted:
         model = ctx.models.get(name)
         if model is None:

@@ -1,4 +1,4 @@
-"""The interface every warehouse offers the pipelines, and the load request they share."""
+"""The interface every warehouse offers the pipelines, and the kinds of load they commit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pipelines.lake import LakeTable
 from pipelines.schema import Column, TableSchema
@@ -34,14 +36,18 @@ class ClosedDay:
     watermark: str | None
 
 
-@dataclass(frozen=True)
-class LoadRequest:
-    """Everything a warehouse needs to commit one table of one run, atomically.
+@dataclass(frozen=True, kw_only=True)
+class TableLoad:
+    """What every kind of load commits, atomically: one table's staged files of one run.
 
-    The warehouse deletes what the window covers (everything for a full refresh), inserts
-    the staged files, checks ``rows_read`` against what it inserted, records the run in
-    ``ops.load_runs`` and moves the watermark to ``new_watermark`` -- all in one transaction.
+    The warehouse inserts the staged files, checks ``rows_read`` against what it inserted and
+    records the run in ``ops.load_runs``, in one transaction with what the kind of load adds
+    (:data:`COMMIT_STEPS` lists each kind's steps in the order they run). ``schema_changes``
+    (``sources.avro.SchemaChange``, or a source column's type change) are applied first.
     """
+
+    #: the target holds ``_run_id``/``_loaded_at`` after the schema's columns
+    LOAD_METADATA: ClassVar[bool] = True
 
     pipeline: str
     run_id: str
@@ -53,31 +59,11 @@ class LoadRequest:
     rows_read: int
     bytes_staged: int
     partitions: int
-    window: Window
-    new_watermark: str | None
     started_at: datetime
     loaded_at: datetime
     partition_by: str | None = None
     cluster_by: tuple[str, ...] = ()
-    # deletes: keep ``<table>__deleted`` (the key columns, _run_id, _deleted_at); with
-    # ``key_files`` (every key the source has now, staged), record the raw keys it lacks
-    tracks_deletes: bool = False
-    key_files: tuple[str, ...] | None = None
-    key_filter: tuple[tuple[str, str], ...] = ()  # e.g. (("MANDT", "100"),): the keys read covered only that
-    # file loads (raw_vendor): rows are appended, never replaced, and each file's ops.loaded_files
-    # row is written in the same transaction, which is refused if another run loaded the same
-    # content meanwhile; ``schema_changes`` (sources.avro.SchemaChange) are applied first
-    append: bool = False
-    loaded_files: tuple[dict, ...] = ()
     schema_changes: tuple = ()
-    # a file load's full refresh: the target's ops.loaded_files rows are replaced by this run's
-    replaces_manifest: bool = False
-    # rows read whose cursor is NULL or at a limit (sources.base.Window.unplaced_sql); None: no cursor
-    rows_without_cursor: int | None = None
-    # batch recomputations: the table holds exactly the schema's columns (no _run_id/_loaded_at: a
-    # serving view unions it with the speed table by the same columns), and the day it closes
-    load_metadata: bool = True
-    closes_day: ClosedDay | None = None
 
     @property
     def target(self) -> str:
@@ -85,12 +71,89 @@ class LoadRequest:
 
     @property
     def stored_schema(self) -> TableSchema:
-        """The target table's columns: the schema's, with ``_run_id``/``_loaded_at`` unless ``load_metadata`` is off."""
-        return self.schema.with_load_metadata() if self.load_metadata else self.schema
+        """The target table's columns: the schema's, with ``_run_id``/``_loaded_at`` when the kind keeps them."""
+        return self.schema.with_load_metadata() if self.LOAD_METADATA else self.schema
 
     @property
     def deleted_table(self) -> str:
         return f"{self.table}__deleted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SnapshotLoad(TableLoad):
+    """A source table's rows read over ``window``: they replace what the window covers (everything
+    for a full refresh) and the watermark moves to ``new_watermark``.
+
+    Deletes: ``tracks_deletes`` keeps ``<table>__deleted`` (the key columns, _run_id, _deleted_at);
+    with ``key_files`` (every key the source has now, staged) the raw keys it lacks are recorded
+    there; ``key_filter`` (e.g. ``(("MANDT", "100"),)``) says the keys read covered only that.
+    """
+
+    window: Window
+    new_watermark: str | None
+    tracks_deletes: bool = False
+    key_files: tuple[str, ...] | None = None
+    key_filter: tuple[tuple[str, str], ...] = ()
+    # rows read whose cursor is NULL or at a limit (sources.base.Window.unplaced_sql); None: no cursor
+    rows_without_cursor: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileLoad(TableLoad):
+    """Files landed by a vendor (raw_vendor): their rows are appended, never replaced, and each
+    file's ``ops.loaded_files`` row (``loaded_files``) is written in the same transaction, which is
+    refused if another run loaded the same content meanwhile. A ``full_refresh`` replaces the
+    table's rows and its ``ops.loaded_files`` rows by this run's instead."""
+
+    loaded_files: tuple[dict, ...] = ()
+    full_refresh: bool = False
+
+    @property
+    def window(self) -> Window:
+        """No cursor: everything when the load replaces the table (its ops.load_runs bounds are NULL)."""
+        return Window(None, None, None, full_refresh=self.full_refresh)
+
+    new_watermark: ClassVar[None] = None
+    rows_without_cursor: ClassVar[None] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayRecompute(TableLoad):
+    """A batch recomputation of one UTC day from the lake: its rows replace the day's
+    (``window``), and ``closes_day`` is recorded with them. The table holds exactly the schema's
+    columns (no _run_id/_loaded_at: a serving view unions it with the speed table by the same
+    columns)."""
+
+    LOAD_METADATA: ClassVar[bool] = False
+
+    window: Window
+    closes_day: ClosedDay
+
+    new_watermark: ClassVar[None] = None
+    rows_without_cursor: ClassVar[None] = None
+
+
+#: what a warehouse's ``load()`` takes: one type per kind of load
+LoadRequest = SnapshotLoad | FileLoad | DayRecompute
+
+#: The named steps of each kind of load's commit, in the order BigQuery's commit script runs them
+#: (DuckDB runs the same steps, its ``check_rows_read`` right after the insert it counts). A step
+#: that does not apply to a request (no watermark to move, no deletes tracked) does nothing.
+COMMIT_STEPS: dict[type[TableLoad], tuple[str, ...]] = {
+    SnapshotLoad: ("keep_deleted_table", "check_rows_read", "delete_window", "insert_staged", "record_run",
+                   "move_watermark", "record_deletes"),
+    FileLoad: ("replace_manifest", "refuse_loaded_twice", "check_rows_read", "delete_window", "insert_staged",
+               "record_run", "record_files"),
+    DayRecompute: ("check_rows_read", "delete_window", "insert_staged", "record_run", "close_day"),
+}
+
+
+def commit_steps(request: LoadRequest) -> tuple[str, ...]:
+    """The steps of ``request``'s kind of load, in order (:data:`COMMIT_STEPS`)."""
+    try:
+        return COMMIT_STEPS[type(request)]
+    except KeyError:
+        raise TypeError(f"not a kind of load: {type(request).__name__}") from None
 
 
 class Warehouse(ABC):
@@ -169,6 +232,30 @@ class Warehouse(ABC):
     def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
         """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
 
+    #: the SQL dialect the models run in here (SQLMesh transpiles them from BigQuery's)
+    sqlmesh_dialect: str = "duckdb"
+
+    @abstractmethod
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """The SQLMesh gateway the models build on here: (its name, its ``GatewayConfig``, the
+        model cache folder used unless the caller gives one)."""
+
+    def offline_catalog(self) -> str | None:
+        """The catalog the models are rendered in offline (no credentials), or None when they are
+        rendered on the warehouse itself."""
+        return None
+
+    def openlineage_dataset(self, table: str) -> dict:
+        """``dataset.table`` named as OpenLineage names this warehouse's datasets."""
+        return {"namespace": self.describe(), "name": table}
+
+    @abstractmethod
+    def write_stream(self, rows: Any, table: str, schema_file: str) -> Any:
+        """Append a Beam PCollection of Arrow tables / dead letters to ``table`` (``dataset.name``,
+        its schema ``schemas/<schema_file>``); returns what the writer outputs. The steps are
+        applied to ``rows`` under the caller's label, with the names they always had: a running
+        Dataflow job is updated by step name. Building them asks no cloud service."""
+
     @abstractmethod
     def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """Make ``lake.name`` read the lake's files under ``location``, Hive partitions and all: a
@@ -198,7 +285,7 @@ class Warehouse(ABC):
         """Release connections, if the warehouse keeps any."""
 
 
-def batch_day_row(request: LoadRequest, rows: int) -> dict:
+def batch_day_row(request: DayRecompute, rows: int) -> dict:
     """The ``ops.batch_days`` row of a recomputation that closes a day (``request.closes_day``)."""
     closed = request.closes_day
     return {"target_table": request.target, "day": closed.day, "rows_loaded": rows, "readings": closed.readings,

@@ -8,9 +8,10 @@ tests can check exactly what BigQuery would receive:
 2. :func:`load_job_config` -- ONE load job of the staged Parquet files into a scratch table
    ``_stage_<table>_<run>`` next to the raw table. The raw table is never a load job's
    destination, so a failed or half-finished load can never show there.
-3. :func:`commit_script` -- ONE multi-statement query in a transaction: check the scratch
-   row count, delete what the window covers, insert the scratch rows (parsing JSON), record
-   the run in ``ops.load_runs`` and move ``ops.watermarks``. Any error rolls it all back.
+3. :func:`commit_script` -- ONE multi-statement query in a transaction, built from the named
+   steps of the kind of load (``base.COMMIT_STEPS``) in the order they run: e.g. check the
+   scratch row count, delete what the window covers, insert the scratch rows (parsing JSON),
+   record the run in ``ops.load_runs`` and move ``ops.watermarks``. Any error rolls it all back.
 
 The scratch table is dropped afterwards whatever happened; it also carries a one-day
 expiry (set right after its load job) in case the process dies before the drop.
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -42,20 +44,23 @@ from pipelines.schema import (
     TableSchema,
     bigquery_field,
     bigquery_schema_json,
-    check_layout,
     decimal_digits,
     from_bigquery_json,
     load_schema_file,
-    table_layouts,
 )
 from pipelines.warehouse.base import (
     OPS_DATASET,
     OPS_TABLES,
+    DayRecompute,
+    FileLoad,
     LoadRequest,
+    SnapshotLoad,
     Warehouse,
     batch_day_row,
+    commit_steps,
     succeeded_run_row,
 )
+from pipelines.warehouse.layout import check_layout, table_layouts
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +145,7 @@ def raw_table(request: LoadRequest, project: str) -> bigquery.Table:
     recomputation's table has only its schema's columns).
 
     ``partition_by`` (a TIMESTAMP/DATETIME/DATE column, ``_loaded_at`` included) gives DAY
-    partitions; ``cluster_by`` gives clustering. Both are checked first (``schema.check_layout``,
+    partitions; ``cluster_by`` gives clustering. Both are checked first (``layout.check_layout``,
     the check ``schemas/layout.json`` gets too) so a catalogue typo fails with its name rather
     than as a BigQuery 400.
     """
@@ -391,82 +396,163 @@ def dead_parameter(rows: list[dict]) -> bigquery.ArrayQueryParameter:
         for row in rows])
 
 
+class _Script:
+    """A commit script as its steps build it: statements run before the transaction (DDL, loads),
+    statements in it, and the query parameters in the order the statements first use them."""
+
+    def __init__(self, request: LoadRequest, project: str, max_decimal_precision: int):
+        self.request, self.project, self.max_decimal_precision = request, project, max_decimal_precision
+        self.before: list[str] = []
+        self.statements: list[str] = []
+        self.params: dict[str, QueryParameter] = {}
+
+    def add(self, statement: str, *params: QueryParameter) -> None:
+        self.statements.append(statement)
+        self.use(*params)
+
+    def use(self, *params: QueryParameter) -> None:
+        for param in params:
+            self.params.setdefault(param.name, param)
+
+    def stamps(self) -> tuple[QueryParameter, QueryParameter]:
+        """``@run_id`` and ``@loaded_at``: the run's stamp on raw rows, deletes and the watermark."""
+        return (bigquery.ScalarQueryParameter("run_id", "STRING", self.request.run_id),
+                bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", self.request.loaded_at))
+
+    @property
+    def raw(self) -> str:
+        return table_sql(self.project, self.request.dataset, self.request.table)
+
+    @property
+    def scratch(self) -> str:
+        return table_sql(self.project, self.request.dataset, scratch_table_name(self.request))
+
+
+def _tracks_deletes(request: LoadRequest) -> bool:
+    return isinstance(request, SnapshotLoad) and request.tracks_deletes and bool(request.schema.primary_key)
+
+
+def _keep_deleted_table(script: _Script) -> None:
+    """Before the transaction: ``<table>__deleted`` made, and the source's keys loaded (DDL and loads
+    cannot run in a transaction)."""
+    if _tracks_deletes(script.request):
+        script.before += deletes_sql(script.request, script.project)[0]
+
+
+def _check_rows_read(script: _Script) -> None:
+    script.add(f"ASSERT (SELECT COUNT(*) FROM {script.scratch}) = @rows_read\n"
+               "  AS 'staged row count differs from rows read; nothing committed'",
+               bigquery.ScalarQueryParameter("rows_read", "INT64", script.request.rows_read))
+
+
+def _delete_window(script: _Script) -> None:
+    """What the window covers (:func:`window_filter`); a file load replaces only on a full refresh."""
+    request = script.request
+    if isinstance(request, FileLoad) and not request.full_refresh:
+        return
+    where, params = window_filter(request)
+    script.add(f"DELETE FROM {script.raw} WHERE {where}", *params)
+
+
+def _insert_staged(script: _Script) -> None:
+    request = script.request
+    columns = ", ".join(quote_bq(c.name) for c in request.schema.columns)
+    select = ", ".join(insert_expression(c, script.max_decimal_precision) for c in request.schema.columns)
+    stamps: tuple[QueryParameter, ...] = ()
+    if request.LOAD_METADATA:
+        columns += f", {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)}"
+        select += ", @run_id, @loaded_at"
+        stamps = script.stamps()
+    script.add(f"INSERT INTO {script.raw} ({columns})\nSELECT {select}\nFROM {script.scratch}", *stamps)
+
+
+def _record_run(script: _Script) -> None:
+    script.add(merge_runs_sql(script.project),
+               runs_parameter([succeeded_run_row(script.request, script.request.rows_read)]))
+
+
+def _move_watermark(script: _Script) -> None:
+    request = script.request
+    if request.new_watermark is None:
+        return
+    if request.window.column is None:
+        raise ValueError(f"{request.target}: a new watermark needs a cursor column")
+    script.add(merge_watermark_sql(script.project),
+               bigquery.ScalarQueryParameter("pipeline", "STRING", request.pipeline),
+               bigquery.ScalarQueryParameter("table_name", "STRING", request.source_table),
+               bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
+               bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
+               *script.stamps())
+
+
+def _record_deletes(script: _Script) -> None:
+    if _tracks_deletes(script.request):
+        _, during, params = deletes_sql(script.request, script.project)
+        for statement in during:
+            script.add(statement, *script.stamps())
+        script.use(*params)
+
+
+def _replace_manifest(script: _Script) -> None:
+    """A file load's full refresh: this run's files are the whole history."""
+    request = script.request
+    if request.full_refresh:
+        script.add(f"DELETE FROM {table_sql(script.project, OPS_DATASET, 'loaded_files')} "
+                   "WHERE `target_table` = @target_table",
+                   bigquery.ScalarQueryParameter("target_table", "STRING", request.target))
+
+
+def _refuse_loaded_twice(script: _Script) -> None:
+    """Two runs racing on the same files: the second to commit finds the first's manifest rows."""
+    request = script.request
+    if request.full_refresh or not request.loaded_files:
+        return
+    script.add(f"ASSERT NOT EXISTS (SELECT 1 FROM {table_sql(script.project, OPS_DATASET, 'loaded_files')}\n"
+               "  WHERE `target_table` = @target_table AND `content_sha256` IN UNNEST(@content_hashes))\n"
+               "  AS 'a file of this run was loaded meanwhile by another run; nothing committed'",
+               bigquery.ScalarQueryParameter("target_table", "STRING", request.target),
+               bigquery.ArrayQueryParameter("content_hashes", "STRING",
+                                            [f["content_sha256"] for f in request.loaded_files]))
+
+
+def _record_files(script: _Script) -> None:
+    request = script.request
+    if request.loaded_files:
+        script.add(insert_ops_sql(script.project, "loaded_files", "loaded_files"),
+                   ops_rows_parameter("loaded_files", "loaded_files", list(request.loaded_files)))
+
+
+def _close_day(script: _Script) -> None:
+    statements, params = close_day_sql(script.request, script.project)
+    script.statements += statements
+    script.use(*params)
+
+
+#: each commit step (``base.COMMIT_STEPS``) as the statements it adds to the script
+_STEPS = {
+    "keep_deleted_table": _keep_deleted_table, "check_rows_read": _check_rows_read,
+    "delete_window": _delete_window, "insert_staged": _insert_staged, "record_run": _record_run,
+    "move_watermark": _move_watermark, "record_deletes": _record_deletes, "replace_manifest": _replace_manifest,
+    "refuse_loaded_twice": _refuse_loaded_twice, "record_files": _record_files, "close_day": _close_day,
+}
+
+
 def commit_script(request: LoadRequest, project: str,
                   max_decimal_precision: int = BIGNUMERIC_PRECISION) -> tuple[str, list[QueryParameter]]:
-    """The one transaction that makes a run's rows visible, with every value a query parameter.
+    """The one transaction that makes a run's rows visible, with every value a query parameter:
+    the steps of the request's kind of load (``base.COMMIT_STEPS``), in that order.
 
     It is idempotent: rerun after a commit it deletes the same window and inserts the same
     scratch rows, so the client's job retry and :data:`COMMIT_ATTEMPTS` are safe.
     """
-    raw = table_sql(project, request.dataset, request.table)
-    scratch = table_sql(project, request.dataset, scratch_table_name(request))
-    where, window_params = window_filter(request)
-    columns = ", ".join(quote_bq(c.name) for c in request.schema.columns)
-    select = ", ".join(insert_expression(c, max_decimal_precision) for c in request.schema.columns)
-    if request.load_metadata:
-        columns += f", {quote_bq(RUN_ID)}, {quote_bq(LOADED_AT)}"
-        select += ", @run_id, @loaded_at"
-    statements = [
-        "BEGIN TRANSACTION",
-        f"ASSERT (SELECT COUNT(*) FROM {scratch}) = @rows_read\n"
-        "  AS 'staged row count differs from rows read; nothing committed'",
-        *([] if request.append else [f"DELETE FROM {raw} WHERE {where}"]),
-        f"INSERT INTO {raw} ({columns})\nSELECT {select}\nFROM {scratch}",
-        merge_runs_sql(project),
-    ]
-    watermark = request.new_watermark if request.closes_day is None else request.closes_day.watermark
-    stamps_rows = request.load_metadata or watermark is not None  # @run_id, @loaded_at: raw rows, the watermark
-    params: list[QueryParameter] = [
-        bigquery.ScalarQueryParameter("rows_read", "INT64", request.rows_read),
-        *([] if request.append else window_params),
-        *([bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
-           bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at)] if stamps_rows else []),
-        runs_parameter([succeeded_run_row(request, request.rows_read)]),
-    ]
-    if request.closes_day is not None:
-        if request.new_watermark is not None or request.loaded_files:
-            raise ValueError(f"{request.target}: a recomputation that closes a day moves no other watermark "
-                             "and loads no files")
-        day_statements, day_params = close_day_sql(request, project)
-        statements += day_statements
-        params += day_params
-    if request.new_watermark is not None:
-        if request.window.column is None:
-            raise ValueError(f"{request.target}: a new watermark needs a cursor column")
-        statements.append(merge_watermark_sql(project))
-        params += [
-            bigquery.ScalarQueryParameter("pipeline", "STRING", request.pipeline),
-            bigquery.ScalarQueryParameter("table_name", "STRING", request.source_table),
-            bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
-            bigquery.ScalarQueryParameter("new_watermark", "STRING", request.new_watermark),
-        ]
-    manifest = table_sql(project, OPS_DATASET, "loaded_files")
-    if request.replaces_manifest:  # a full refresh: this run's files are the whole history
-        statements[1:1] = [f"DELETE FROM {manifest} WHERE `target_table` = @target_table"]
-        params.append(bigquery.ScalarQueryParameter("target_table", "STRING", request.target))
-    elif request.loaded_files:
-        statements[1:1] = [
-            f"ASSERT NOT EXISTS (SELECT 1 FROM {manifest}\n"
-            "  WHERE `target_table` = @target_table AND `content_sha256` IN UNNEST(@content_hashes))\n"
-            "  AS 'a file of this run was loaded meanwhile by another run; nothing committed'",
-        ]
-        params += [
-            bigquery.ScalarQueryParameter("target_table", "STRING", request.target),
-            bigquery.ArrayQueryParameter("content_hashes", "STRING",
-                                         [f["content_sha256"] for f in request.loaded_files]),
-        ]
-    if request.loaded_files:
-        statements.append(insert_ops_sql(project, "loaded_files", "loaded_files"))
-        params.append(ops_rows_parameter("loaded_files", "loaded_files", list(request.loaded_files)))
-    if request.tracks_deletes and request.schema.primary_key:
-        before, during, delete_params = deletes_sql(request, project)
-        statements = before + statements + during
-        params += delete_params
-    statements.append("COMMIT TRANSACTION")
-    return ";\n".join(statements) + ";\n", params
+    script = _Script(request, project, max_decimal_precision)
+    for step in commit_steps(request):
+        _STEPS[step](script)
+    statements = [*script.before, "BEGIN TRANSACTION", *script.statements, "COMMIT TRANSACTION"]
+    return ";\n".join(statements) + ";\n", list(script.params.values())
 
 
-def close_day_sql(request: LoadRequest, project: str) -> tuple[list[str], list[QueryParameter]]:
+def close_day_sql(request: DayRecompute, project: str) -> tuple[list[str], list[QueryParameter]]:
     """A recomputation's bookkeeping, in its transaction: the day's ``ops.batch_days`` row replaced,
     the batch watermark set to ``closes_day.watermark`` (removed when None)."""
     closed = request.closes_day
@@ -489,7 +575,9 @@ def close_day_sql(request: LoadRequest, project: str) -> tuple[list[str], list[Q
                           "`run_id`, `updated_at`)\n"
                           "VALUES (@pipeline, @table_name, @cursor_column, @new_watermark, @run_id, @loaded_at)")
         params += [bigquery.ScalarQueryParameter("cursor_column", "STRING", request.window.column),
-                   bigquery.ScalarQueryParameter("new_watermark", "STRING", closed.watermark)]
+                   bigquery.ScalarQueryParameter("new_watermark", "STRING", closed.watermark),
+                   bigquery.ScalarQueryParameter("run_id", "STRING", request.run_id),
+                   bigquery.ScalarQueryParameter("loaded_at", "TIMESTAMP", request.loaded_at)]
     return statements, params
 
 
@@ -519,7 +607,7 @@ def lake_table_resource(lake: LakeTable, location: str, project: str) -> bigquer
 _HIVE_TYPES = {"DATE": "DATE", "INT64": "INTEGER", "STRING": "STRING", "TIMESTAMP": "TIMESTAMP"}
 
 
-def deletes_sql(request: LoadRequest, project: str) -> tuple[list[str], list[str], list[QueryParameter]]:
+def deletes_sql(request: SnapshotLoad, project: str) -> tuple[list[str], list[str], list[QueryParameter]]:
     """``<table>__deleted`` kept (DDL, before the transaction) and, given the source's keys, the
     raw keys the source lacks recorded (in the transaction): the same rule as DuckDB's."""
     key = request.schema.primary_key
@@ -669,6 +757,44 @@ class BigQueryWarehouse(Warehouse):
                     log.info("%s.%s: new column(s) %s", OPS_DATASET, name, ", ".join(f.name for f in added))
                     existing.schema = list(existing.schema) + added
                     self.client.update_table(existing, ["schema"])
+
+    sqlmesh_dialect = "bigquery"
+
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """Its SQLMesh state in PostgreSQL (Cloud SQL) when ``MINERA_SQLMESH_STATE_URL`` names one,
+        else in BigQuery's ``sqlmesh`` dataset; the model cache in the project's ``.cache``."""
+        import os
+
+        from sqlmesh.core.config import BigQueryConnectionConfig, GatewayConfig
+
+        from pipelines.transform.project import STATE_URL_ENV, state_connection
+
+        gateway = GatewayConfig(connection=BigQueryConnectionConfig(project=self.project, location=self.location),
+                                state_connection=state_connection(os.environ.get(STATE_URL_ENV)))
+        return "bigquery", gateway, project_dir / ".cache"
+
+    def offline_catalog(self) -> str:
+        """The project: every ``dataset.table`` renders as ``PROJECT.dataset.table``, as BigQuery receives it."""
+        return self.project
+
+    def openlineage_dataset(self, table: str) -> dict:
+        return {"namespace": "bigquery", "name": f"{self.project}.{table}"}
+
+    def write_stream(self, rows, table: str, schema_file: str):
+        """Streaming inserts by Beam's ``WriteToBigQuery`` (``streams.bigquery_write_config``); the
+        rows BigQuery refuses are counted and logged (``streams.LogFailedRowsFn``)."""
+        import apache_beam as beam
+        from apache_beam.io.gcp.bigquery import WriteToBigQuery
+
+        from pipelines.warehouse.streams import LogFailedRowsFn, bigquery_write_config, json_rows
+
+        config = bigquery_write_config(self.project, table, schema_file)
+        schema = load_schema_file(schema_file)
+        result = (rows
+                  | "ToBigQueryRows" >> beam.FlatMap(json_rows, schema)
+                  | "WriteToBigQuery" >> WriteToBigQuery(**config))
+        return (result.failed_rows_with_errors
+                | "LogFailedRows" >> beam.ParDo(LogFailedRowsFn(config["table"])))
 
     def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The lake's external table (:func:`lake_table_resource`), created when missing; one that

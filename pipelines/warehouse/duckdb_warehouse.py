@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import duckdb
@@ -37,9 +38,12 @@ from pipelines.schema import (
 from pipelines.warehouse.base import (
     OPS_DATASET,
     OPS_TABLES,
+    FileLoad,
     LoadRequest,
+    SnapshotLoad,
     Warehouse,
     batch_day_row,
+    commit_steps,
     succeeded_run_row,
 )
 
@@ -101,6 +105,24 @@ def _window_literal_type(column_type: str) -> str:
     return {"TIMESTAMP": "TIMESTAMPTZ", "DATETIME": "TIMESTAMP", "DATE": "DATE", "INT64": "BIGINT",
             "STRING": "VARCHAR"}[column_type]  # STRING: SAP dates, 'YYYYMMDD'
 
+
+
+class _Commit:
+    """One load's transaction as its steps share it: the connection, the request, the target
+    table, and the rows the insert step inserted."""
+
+    def __init__(self, con, request: LoadRequest):
+        self.con, self.request = con, request
+        self.target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
+        self.inserted = 0
+
+
+def _tracks_deletes(request: LoadRequest) -> bool:
+    return isinstance(request, SnapshotLoad) and request.tracks_deletes and bool(request.schema.primary_key)
+
+
+def _deleted(request: SnapshotLoad) -> str:
+    return f"{quote_ident(request.dataset)}.{quote_ident(request.deleted_table)}"
 
 
 def _lock_holder(exc: Exception) -> str:
@@ -249,6 +271,25 @@ class DuckDBWarehouse(Warehouse):
             return con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?",
                                [dataset]).fetchone()[0] > 0
 
+    def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
+        """Its SQLMesh state in the same file; the session in UTC, so ``DATE(ts)`` is the UTC day as
+        on BigQuery; the model cache shared by every local warehouse (``project.LOCAL_CACHE``)."""
+        from sqlmesh.core.config import DuckDBConnectionConfig, GatewayConfig
+
+        from pipelines.transform.project import LOCAL_CACHE
+
+        gateway = GatewayConfig(connection=DuckDBConnectionConfig(
+            database=str(self.path), connector_config={"TimeZone": "UTC"}))
+        return "local", gateway, LOCAL_CACHE
+
+    def write_stream(self, rows, table: str, schema_file: str):
+        """Short locked appends, a transaction per bundle (``streams.AppendToDuckDBFn``)."""
+        import apache_beam as beam
+
+        from pipelines.warehouse.streams import AppendToDuckDBFn
+
+        return rows | "AppendToDuckDB" >> beam.ParDo(AppendToDuckDBFn(str(self.path), table, schema_file))
+
     def define_lake_table(self, lake: LakeTable, location: str) -> None:
         """The view :func:`lake_view_sql` over the lake at ``location`` (made absolute), replacing
         an earlier one; the lake must hold at least one file."""
@@ -263,49 +304,64 @@ class DuckDBWarehouse(Warehouse):
                                      f"{one_line(exc)}") from exc
 
     def load(self, request: LoadRequest) -> int:
-        target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
-        schema = request.stored_schema
+        """The table prepared, then the steps of the request's kind of load (:meth:`steps`), in
+        one transaction."""
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                rows = self._load_in_transaction(con, request, target, schema)
+                commit = _Commit(con, request)
+                self._prepare_table(commit)
+                for step in self.steps(request):
+                    getattr(self, f"_{step}")(commit)
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
                 raise
-        return rows
+        return commit.inserted
 
-    def _record_deletes(self, con, request: LoadRequest, target: str) -> None:
-        """Keep ``<table>__deleted`` and, given the source's keys, add the keys it no longer has."""
-        key = request.schema.primary_key
-        deleted = f"{quote_ident(request.dataset)}.{quote_ident(request.deleted_table)}"
-        cols = ", ".join(f"{quote_ident(k)} {duckdb_type(request.schema.column(k))}" for k in key)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {deleted} ({cols}, {RUN_ID} VARCHAR NOT NULL, "
-                    "_deleted_at TIMESTAMPTZ NOT NULL)")
-        if request.key_files is None:
-            return
-        files = _file_list(request.key_files)
-        found = con.execute(deleted_keys_sql(target, deleted, key, files, request.key_filter),
-                            [request.run_id, request.loaded_at.isoformat()]).fetchone()[0]
-        log.info("%s: %s key(s) deleted in the source recorded in %s.%s", request.source_table, f"{found:,}",
-                 request.dataset, request.deleted_table)
+    @staticmethod
+    def steps(request: LoadRequest) -> tuple[str, ...]:
+        """``base.COMMIT_STEPS`` of the request's kind, with ``check_rows_read`` right after
+        ``insert_staged``: DuckDB checks the rows it inserted, not a scratch table."""
+        steps = [step for step in commit_steps(request) if step != "check_rows_read"]
+        steps.insert(steps.index("insert_staged") + 1, "check_rows_read")
+        return tuple(steps)
 
-    def _load_in_transaction(self, con, request: LoadRequest, target: str, schema: TableSchema) -> int:
+    def _prepare_table(self, commit: _Commit) -> None:
+        request, con = commit.request, commit.con
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(request.dataset)}")
-        con.execute(create_table_sql(target, schema))
-        self._add_new_columns(con, request, target, schema)
-        self._apply_schema_changes(con, request, target)
-        if request.replaces_manifest:
-            con.execute(f"DELETE FROM {OPS_DATASET}.loaded_files WHERE target_table = ?", [request.target])
-        elif request.loaded_files:
-            self._refuse_loaded_twice(con, request)
+        con.execute(create_table_sql(commit.target, request.stored_schema))
+        self._add_new_columns(con, request, commit.target, request.stored_schema)
+        self._apply_schema_changes(con, request, commit.target)
 
+    @staticmethod
+    def _keep_deleted_table(commit: _Commit) -> None:
+        request = commit.request
+        if not _tracks_deletes(request):
+            return
+        key = request.schema.primary_key
+        cols = ", ".join(f"{quote_ident(k)} {duckdb_type(request.schema.column(k))}" for k in key)
+        commit.con.execute(f"CREATE TABLE IF NOT EXISTS {_deleted(request)} ({cols}, {RUN_ID} VARCHAR NOT NULL, "
+                           "_deleted_at TIMESTAMPTZ NOT NULL)")
+
+    @staticmethod
+    def _replace_manifest(commit: _Commit) -> None:
+        """A file load's full refresh: this run's files are the whole history."""
+        if commit.request.full_refresh:
+            commit.con.execute(f"DELETE FROM {OPS_DATASET}.loaded_files WHERE target_table = ?",
+                               [commit.request.target])
+
+    @staticmethod
+    def _delete_window(commit: _Commit) -> None:
+        """What the window read: its range, and the rows without a cursor value (read by every run);
+        a file load replaces only on a full refresh."""
+        request, con, target = commit.request, commit.con, commit.target
+        if isinstance(request, FileLoad) and not request.full_refresh:
+            return
         window = request.window
-        if request.append:
-            pass
-        elif window.replaces_everything:
+        if window.replaces_everything:
             con.execute(f"DELETE FROM {target}")
-        else:  # what the window read: its range, and the rows without a cursor value (read by every run)
+        else:
             cursor = request.schema.column(window.column)
             cast = _window_literal_type(cursor.type)
             params = []
@@ -317,31 +373,57 @@ class DuckDBWarehouse(Warehouse):
             where = window.covers_sql(window.cursor_sql(quote_ident), cursor.type, bound)
             con.execute(f"DELETE FROM {target} WHERE {where}", params)
 
+    @staticmethod
+    def _insert_staged(commit: _Commit) -> None:
+        request, target = commit.request, commit.target
         columns = ", ".join(quote_ident(c.name) for c in request.schema.columns)
         files = _file_list(request.files)
-        if request.load_metadata:
+        if request.LOAD_METADATA:
             insert = (f"INSERT INTO {target} ({columns}, {RUN_ID}, {LOADED_AT}) "
                       f"SELECT {columns}, ?, CAST(? AS TIMESTAMPTZ) FROM read_parquet({files})")
             stamps = [request.run_id, request.loaded_at.isoformat()]
         else:
             insert, stamps = f"INSERT INTO {target} ({columns}) SELECT {columns} FROM read_parquet({files})", []
-        inserted = con.execute(insert, stamps).fetchone()[0] if request.files else 0
-        if inserted != request.rows_read:
-            raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded {inserted}; "
-                                 "rolled back")
-        if request.tracks_deletes and request.schema.primary_key:
-            self._record_deletes(con, request, target)
-        if request.loaded_files:
-            self._insert_ops_rows(con, "loaded_files", list(request.loaded_files))
-        self._upsert_runs(con, [succeeded_run_row(request, inserted)])
-        if request.closes_day is not None:  # the day's record, and the batch watermark set or removed
-            con.execute(f"DELETE FROM {OPS_DATASET}.batch_days WHERE target_table = ? AND day = ?",
-                        [request.target, request.closes_day.day])
-            self._insert_ops_rows(con, "batch_days", [batch_day_row(request, inserted)])
-            self._set_watermark(con, request, request.closes_day.watermark)
-        elif request.new_watermark is not None:
-            self._set_watermark(con, request, request.new_watermark)
-        return inserted
+        commit.inserted = commit.con.execute(insert, stamps).fetchone()[0] if request.files else 0
+
+    @staticmethod
+    def _check_rows_read(commit: _Commit) -> None:
+        request = commit.request
+        if commit.inserted != request.rows_read:
+            raise WarehouseError(f"{request.source_table}: read {request.rows_read} rows but loaded "
+                                 f"{commit.inserted}; rolled back")
+
+    def _record_run(self, commit: _Commit) -> None:
+        self._upsert_runs(commit.con, [succeeded_run_row(commit.request, commit.inserted)])
+
+    def _move_watermark(self, commit: _Commit) -> None:
+        if commit.request.new_watermark is not None:
+            self._set_watermark(commit.con, commit.request, commit.request.new_watermark)
+
+    @staticmethod
+    def _record_deletes(commit: _Commit) -> None:
+        """Given the source's keys, the raw keys it no longer has are added to ``<table>__deleted``."""
+        request = commit.request
+        if not _tracks_deletes(request) or request.key_files is None:
+            return
+        files = _file_list(request.key_files)
+        found = commit.con.execute(
+            deleted_keys_sql(commit.target, _deleted(request), request.schema.primary_key, files, request.key_filter),
+            [request.run_id, request.loaded_at.isoformat()]).fetchone()[0]
+        log.info("%s: %s key(s) deleted in the source recorded in %s.%s", request.source_table, f"{found:,}",
+                 request.dataset, request.deleted_table)
+
+    def _record_files(self, commit: _Commit) -> None:
+        if commit.request.loaded_files:
+            self._insert_ops_rows(commit.con, "loaded_files", list(commit.request.loaded_files))
+
+    def _close_day(self, commit: _Commit) -> None:
+        """The day's record, and the batch watermark set or removed."""
+        request, con = commit.request, commit.con
+        con.execute(f"DELETE FROM {OPS_DATASET}.batch_days WHERE target_table = ? AND day = ?",
+                    [request.target, request.closes_day.day])
+        self._insert_ops_rows(con, "batch_days", [batch_day_row(request, commit.inserted)])
+        self._set_watermark(con, request, request.closes_day.watermark)
 
     @staticmethod
     def _set_watermark(con, request: LoadRequest, watermark: str | None) -> None:
@@ -354,10 +436,13 @@ class DuckDBWarehouse(Warehouse):
                          request.run_id, request.loaded_at.isoformat()])
 
     @staticmethod
-    def _refuse_loaded_twice(con, request: LoadRequest) -> None:
+    def _refuse_loaded_twice(commit: _Commit) -> None:
         """Two runs racing on the same files: the second to commit finds the first's manifest rows."""
+        request = commit.request
+        if request.full_refresh or not request.loaded_files:
+            return
         hashes = [f["content_sha256"] for f in request.loaded_files]
-        found = con.execute(
+        found = commit.con.execute(
             f"SELECT path, run_id FROM {OPS_DATASET}.loaded_files WHERE target_table = ? "
             "AND content_sha256 IN (SELECT unnest(?::VARCHAR[])) LIMIT 1", [request.target, hashes],
         ).fetchone()

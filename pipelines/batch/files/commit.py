@@ -15,9 +15,8 @@ from pipelines.batch.files.options import FileSource
 from pipelines.batch.files.plan import Plan
 from pipelines.batch.files.transforms import FILE_COLUMNS, FileOutcome
 from pipelines.errors import PipelineError, one_line
-from pipelines.sources.base import Window
 from pipelines.warehouse import Warehouse
-from pipelines.warehouse.base import LoadRequest
+from pipelines.warehouse.base import FileLoad
 from pipelines.warehouse.runs import record_outcome
 
 log = logging.getLogger(__name__)
@@ -67,14 +66,13 @@ def commit_load(warehouse: Warehouse, source: FileSource, plan: Plan, accepted: 
     schema = replace(plan.schema, columns=plan.schema.columns + FILE_COLUMNS)
     loaded_at = datetime.now(timezone.utc)
     rows = [{**row, "loaded_at": loaded_at} for _, row in accepted]
-    request = LoadRequest(
+    request = FileLoad(
         pipeline=source.pipeline, run_id=run_id, source_table=source.target, dataset=source.dataset,
         table=source.table, schema=schema, files=tuple(o.staged for o, _ in accepted),
         rows_read=sum(o.rows for o, _ in accepted), bytes_staged=sum(o.staged_bytes for o, _ in accepted),
-        partitions=len(accepted), window=Window(None, None, None, full_refresh=full_refresh), new_watermark=None,
-        started_at=started_at, loaded_at=loaded_at, partition_by=source.partition_by, cluster_by=source.cluster_by,
-        append=not full_refresh, loaded_files=tuple(rows), schema_changes=tuple(plan.changes),
-        replaces_manifest=full_refresh,
+        partitions=len(accepted), started_at=started_at, loaded_at=loaded_at, partition_by=source.partition_by,
+        cluster_by=source.cluster_by, loaded_files=tuple(rows), schema_changes=tuple(plan.changes),
+        full_refresh=full_refresh,
     )
     try:
         count = warehouse.load(request)
