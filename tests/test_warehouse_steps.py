@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.bounds import parse_bound
 from pipelines.errors import WarehouseError
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
@@ -79,14 +80,19 @@ def test_no_kind_carries_a_mode_flag_and_only_a_day_recompute_leaves_out_the_loa
         SnapshotLoad("batch.test", "r1")  # keywords only: 15 fields are not read by position
 
 
+def ts(value: str):
+    """A timestamp window bound, parsed as the loader parses --start/--end."""
+    return parse_bound(value, "timestamp")
+
+
 def statement_kinds(sql: str) -> list[str]:
     return [s.split(" ", 2)[0] + " " + s.split(" ", 2)[1].split("\n")[0] for s in sql.split(";\n") if s]
 
 
 def test_bigquerys_script_follows_the_step_list_of_each_kind():
     keys = ("gs://b/keys.parquet",)
-    snapshot = SnapshotLoad(**common(), window=Window("at", "2026-11-21", "2026-11-22"), new_watermark="2026-11-22",
-                            tracks_deletes=True, key_files=keys)
+    snapshot = SnapshotLoad(**common(), window=Window("at", ts("2026-11-21"), ts("2026-11-22")),
+                            new_watermark="2026-11-22", tracks_deletes=True, key_files=keys)
     sql, params = bqw.commit_script(snapshot, "minera-prod")
     assert statement_kinds(sql) == ["CREATE TABLE", "LOAD DATA", "BEGIN TRANSACTION", "ASSERT (SELECT",
                                     "DELETE FROM", "INSERT INTO", "MERGE `minera-prod`.`ops`.`load_runs`",
@@ -100,7 +106,7 @@ def test_bigquerys_script_follows_the_step_list_of_each_kind():
                                     "MERGE `minera-prod`.`ops`.`load_runs`", "INSERT INTO", "COMMIT TRANSACTION"]
     assert [p.name for p in params] == ["target_table", "content_hashes", "rows_read", "run_id", "loaded_at", "runs",
                                         "loaded_files"]
-    day = DayRecompute(**common(), window=Window("at", "2026-11-21", "2026-11-22", every_row_placed=True),
+    day = DayRecompute(**common(), window=Window("at", ts("2026-11-21"), ts("2026-11-22"), every_row_placed=True),
                        closes_day=ClosedDay(date(2026, 11, 21), 10, 1, "2026-11-22T00:00:00+00:00"))
     sql, params = bqw.commit_script(day, "minera-prod")
     assert statement_kinds(sql) == ["BEGIN TRANSACTION", "ASSERT (SELECT", "DELETE FROM", "INSERT INTO",
@@ -122,13 +128,13 @@ def staged(tmp_path, name: str, ids: list[int]) -> str:
 def test_duckdb_commits_each_kind_of_load_by_its_steps(tmp_path):
     wh = DuckDBWarehouse(str(tmp_path / "wh.duckdb"))
     wh.ensure_ops(("load_runs", "watermarks", "loaded_files", "batch_days"))
-    window = Window("at", "2026-11-21T00:00:00+00:00", "2026-11-22T00:00:00+00:00")
+    window = Window("at", ts("2026-11-21T00:00:00+00:00"), ts("2026-11-22T00:00:00+00:00"))
     snapshot = SnapshotLoad(**common(files=(staged(tmp_path, "a", [1, 2, 3]),), rows_read=3), window=window,
                             new_watermark="2026-11-22T00:00:00+00:00", tracks_deletes=True,
                             key_files=(staged(tmp_path, "keys", [1, 2, 3]),))
     assert wh.load(snapshot) == 3
     # the next window reads nothing new, and the source lost key 2: its raw rows stay, the loss is recorded
-    later = Window("at", "2026-11-22T00:00:00+00:00", "2026-11-23T00:00:00+00:00")
+    later = Window("at", ts("2026-11-22T00:00:00+00:00"), ts("2026-11-23T00:00:00+00:00"))
     again = dataclasses.replace(snapshot, run_id="r2", window=later, files=(), rows_read=0,
                                 new_watermark="2026-11-23T00:00:00+00:00",
                                 key_files=(staged(tmp_path, "keys2", [1, 3]),))
