@@ -91,15 +91,9 @@ def select_sql(warehouse: Warehouse, pipeline: str, condition: exp.Expression, l
 
     The pipeline name is one of :data:`PIPELINES`; the condition is rendered from its parse tree.
     """
-    dialect = "bigquery" if warehouse.describe().startswith("bigquery://") else "duckdb"
-    where = condition.sql(dialect, comments=False)
+    where = condition.sql(warehouse.sql_dialect, comments=False)
     late_rule = f"{'' if late else 'NOT '}STARTS_WITH(error, '{LATE}')"
-    if dialect == "bigquery":
-        from pipelines.warehouse.bigquery_warehouse import table_sql
-
-        table, attributes = table_sql(warehouse.project, "ops", "dead_letter"), "TO_JSON_STRING(attributes)"
-    else:
-        table, attributes = "ops.dead_letter", "CAST(attributes AS VARCHAR)"
+    table, attributes = warehouse.table_sql("ops", "dead_letter"), warehouse.json_text_sql("attributes")
     columns = ", ".join(f"{attributes} AS attributes" if c == "attributes" else c for c in COLUMNS)
     selected = "COUNT(*)" if late else columns
     order = "" if late else "\nORDER BY received_at, message_id"
@@ -161,7 +155,7 @@ def read_letters(warehouse: Warehouse, pipeline: str, condition: exp.Expression)
         rows = warehouse.query(select_sql(warehouse, pipeline, condition))
         (late,), = warehouse.query(select_sql(warehouse, pipeline, condition, late=True))
         replayed = {row[0] for row in warehouse.query(
-            f"SELECT letter_id FROM {_ops_table(warehouse, REPLAYS_TABLE)} WHERE pipeline = '{pipeline}'")}
+            f"SELECT letter_id FROM {warehouse.table_sql('ops', REPLAYS_TABLE)} WHERE pipeline = '{pipeline}'")}
     except WarehouseError:
         raise
     except Exception as exc:  # noqa: BLE001 - DuckDB's errors: a missing table, a bad --where type
@@ -169,14 +163,6 @@ def read_letters(warehouse: Warehouse, pipeline: str, condition: exp.Expression)
                              f"{' '.join(str(exc).split())[:300]}") from exc
     letters = [Letter(*row) for row in rows]
     return [letter for letter in letters if letter.letter_id not in replayed], late
-
-
-def _ops_table(warehouse: Warehouse, table: str) -> str:
-    if warehouse.describe().startswith("bigquery://"):
-        from pipelines.warehouse.bigquery_warehouse import table_sql
-
-        return table_sql(warehouse.project, "ops", table)
-    return f"ops.{table}"
 
 
 def record(warehouse: Warehouse, replay_id: str, letters: list[Letter], sent_as: list[str | None],
@@ -236,7 +222,7 @@ def replay(name: str, where: str, warehouse: Warehouse, topic: str | None = None
         raise ConfigError(f"--pipeline {name!r}: one of {', '.join(PIPELINES)}")
     pipeline, module = PIPELINES[name]
     condition = where_condition(where)
-    cloud = warehouse.describe().startswith("bigquery://")
+    cloud = not warehouse.local
     if cloud and not topic:
         raise ConfigError("a BigQuery warehouse's dead letters go back through the pipeline's topic: "
                           "give --topic projects/P/topics/T")

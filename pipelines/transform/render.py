@@ -39,7 +39,7 @@ def render_models(warehouse_url: str, select: str | None = None,
     from pipelines.warehouse import open_warehouse
 
     warehouse = open_warehouse(warehouse_url)
-    catalog, dialect = warehouse.offline_catalog(), warehouse.sqlmesh_dialect
+    catalog, dialect = warehouse.offline_catalog(), warehouse.sql_dialect
     ctx = offline_context(catalog, project_dir) if catalog else open_context(warehouse_url, project_dir)
     for name in ctx.dag.sorted:
         model = ctx.models.get(name)

@@ -232,8 +232,19 @@ class Warehouse(ABC):
     def insert_ops_rows(self, table: str, rows: list[dict]) -> None:
         """Append rows to ``ops.<table>`` (its schema is ``schemas/ops/<table>.json``)."""
 
-    #: the SQL dialect the models run in here (SQLMesh transpiles them from BigQuery's)
-    sqlmesh_dialect: str = "duckdb"
+    #: the SQL dialect of ``query`` and of the models here (SQLMesh transpiles them from BigQuery's)
+    sql_dialect: str = "duckdb"
+    #: whether it lives on this machine (a file) rather than in a cloud project: what a tool that
+    #: talks to the cloud beside it (a Pub/Sub topic) must know
+    local: bool = True
+
+    def table_sql(self, dataset: str, table: str) -> str:
+        """A table's name in this warehouse's SQL."""
+        return f"{dataset}.{table}"
+
+    def json_text_sql(self, column: str) -> str:
+        """SQL that renders a JSON column as text."""
+        return f"CAST({column} AS VARCHAR)"
 
     @abstractmethod
     def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:

@@ -758,7 +758,14 @@ class BigQueryWarehouse(Warehouse):
                     existing.schema = list(existing.schema) + added
                     self.client.update_table(existing, ["schema"])
 
-    sqlmesh_dialect = "bigquery"
+    sql_dialect = "bigquery"
+    local = False
+
+    def table_sql(self, dataset: str, table: str) -> str:
+        return table_sql(self.project, dataset, table)
+
+    def json_text_sql(self, column: str) -> str:
+        return f"TO_JSON_STRING({column})"
 
     def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
         """Its SQLMesh state in PostgreSQL (Cloud SQL) when ``MINERA_SQLMESH_STATE_URL`` names one,
