@@ -7,7 +7,7 @@ The layouts are data, read here and nowhere else:
   file and creates them all (tests/test_terraform_environments.py checks it does);
 - the table catalogues (``pipelines/catalogues/*.yaml``, ``partition_by``/``cluster_by``): the
   raw tables of the batch loads, which the loaders create;
-- a file load's source spec (``batch.file_load.FileSource``): the raw table of its files.
+- a file load's source spec (``batch.files.options.FileSource``): the raw table of its files.
 
 Every layout is checked against the table's schema (:func:`check_layout`) before BigQuery is asked.
 """
