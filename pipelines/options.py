@@ -77,7 +77,8 @@ class MessageInputOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
         parser.add_argument("--input_subscription", default=None, help="projects/P/subscriptions/S")
-        parser.add_argument("--replay", default=None, help="replay file (DESIGN.md 4.4) instead of Pub/Sub")
+        parser.add_argument("--replay", default=None,
+                            help="replay file (docs/contracts.md#replay-files) instead of Pub/Sub")
         parser.add_argument("--batch_size", type=int, default=None,
                             help="messages per element (default: the pipeline's own)")
         parser.add_argument("--alerts_topic", default=None,
@@ -103,7 +104,7 @@ class LakeOptions(PipelineOptions):
 
 
 class BatchLoadOptions(PipelineOptions):
-    """Options of ``python -m pipelines.batch.<source>`` (see DESIGN.md 4.2).
+    """Options of ``python -m pipelines.batch.<source>`` (see docs/contracts.md#batch-command-line).
 
     ``--staging_location`` is Beam's own option (``GoogleCloudOptions``): the staged Parquet
     files go under it, next to the packages Dataflow stages there. Read it with

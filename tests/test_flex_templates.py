@@ -115,6 +115,11 @@ def option_classes_viewed(module_name: str) -> set[type]:
     return viewed
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def modules_read(module_name: str) -> list[ast.Module]:
     """The parsed source of ``module_name`` and every project module it imports."""
     seen, todo, trees = set(), [module_name], []
@@ -125,7 +130,11 @@ def modules_read(module_name: str) -> list[ast.Module]:
         seen.add(name)
         tree = ast.parse(Path(importlib.import_module(name).__file__).read_text())
         trees.append(tree)
+        type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                     for n in ast.walk(block)}
         for node in ast.walk(tree):
+            if id(node) in type_only:  # ``if TYPE_CHECKING:`` imports are for annotations: never run
+                continue
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
                 todo.append(node.module)
                 if importlib.util.find_spec(node.module).submodule_search_locations:

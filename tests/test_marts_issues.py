@@ -1,6 +1,6 @@
 """The machinery-issue marts and serving.machine_issues over events the real streaming pipeline landed.
 
-Each test writes the operators' app's messages as a replay file (DESIGN.md 4.4), runs
+Each test writes the operators' app's messages as a replay file (docs/contracts.md#replay-files), runs
 ``python -m pipelines.streaming.machine_issues --replay`` into a real DuckDB, builds the models with
 the models runner and reads the tables. Expected values are worked out by hand in the comments.
 """

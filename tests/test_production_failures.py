@@ -1,6 +1,6 @@
 """The production loader on bad input and crashes, through its real command line.
 
-DESIGN.md 4.2: a bad URL, an unreachable database, an unknown table or an unreadable file
+docs/contracts.md#batch-command-line: a bad URL, an unreachable database, an unknown table or an unreadable file
 gives a one-line error naming the problem and a non-zero exit (2 for a bad command line or
 configuration, 1 otherwise, see pipelines/errors.py), and no partial data is visible in the
 raw tables. Every test also checks that the next correct run recovers: it loads exactly

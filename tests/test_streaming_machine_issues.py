@@ -39,7 +39,7 @@ def event(n: int, issue: int, machine: str, kind: str, severity: str, at: dateti
 
 
 class Replay:
-    """A replay file built message by message (DESIGN.md 4.4)."""
+    """A replay file built message by message (docs/contracts.md#replay-files)."""
 
     def __init__(self, path: Path):
         self.path, self.lines = path, []

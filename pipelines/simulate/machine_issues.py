@@ -1,4 +1,6 @@
-"""Simulate the operators' mobile app: machinery-issue events as a replay file (DESIGN.md 4.4) or on a topic.
+"""Simulate the operators' mobile app: machinery-issue events as a replay file or on a topic.
+
+Replay files: docs/contracts.md#replay-files.
 
     python -m pipelines.simulate.machine_issues --out .local/replay/machine_issues.jsonl [--machines 97]
         [--hours 8] [--issues_per_hour 12] [--start 2026-11-22T06:00:00Z] [--seed 7] [--retry_rate 0.05]
@@ -184,7 +186,7 @@ def parse_start(text: str) -> datetime:
 
 
 def iso_s(epoch_s: int) -> str:
-    """Event times as the app stamps them: whole seconds, UTC, ``Z`` (DESIGN.md 4.3)."""
+    """Event times as the app stamps them: whole seconds, UTC, ``Z`` (docs/contracts.md#pubsub-messages)."""
     return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

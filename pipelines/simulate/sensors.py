@@ -1,4 +1,4 @@
-"""Simulate the mine's geophones: a replay file (DESIGN.md 4.4) or messages on a Pub/Sub topic.
+"""Simulate the mine's geophones: a replay file (docs/contracts.md#replay-files) or messages on a Pub/Sub topic.
 
     python -m pipelines.simulate.sensors --out .local/replay/sensors.jsonl [--sensors 120] [--rate_hz 10]
         [--minutes 60] [--start 2026-11-22T10:00:00Z] [--seed 7] [--duplicate_rate 0.001]
@@ -179,7 +179,7 @@ def write_replay(path: str, **kwargs) -> dict:
 
 
 def replay_line(publish_ms: int, message_id: str, data: bytes, event_time: str) -> str:
-    """One replay line (DESIGN.md 4.4), written directly: the simulators make millions."""
+    """One replay line (docs/contracts.md#replay-files), written directly: the simulators make millions."""
     return (f'{{"message_id":"{message_id}","publish_time":"{iso_ms(publish_ms)}",'
             f'"attributes":{{"event_time":"{event_time}"}},"data":"{base64.b64encode(data).decode()}"}}\n')
 

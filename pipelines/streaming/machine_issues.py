@@ -6,7 +6,7 @@
         --warehouse bigquery://P --alerts_topic projects/P/topics/T --runner DataflowRunner --streaming ...
 
 Operators report problems from the mobile app; every report and status change is one event
-(DESIGN.md 4.3). Each message ends in exactly one place: ``raw_mobile.machine_issue_events``
+(docs/contracts.md#pubsub-messages). Each message ends in exactly one place: ``raw_mobile.machine_issue_events``
 (valid, once per ``event_id``), ``ops.dead_letter`` (malformed or invalid, with the reason), or
 the duplicate count (the app re-sends on bad networks). A critical issue being opened raises an
 ``ops.alerts`` row (and a message on ``--alerts_topic``) as its event passes, within seconds.

@@ -60,7 +60,7 @@ class Envelope(NamedTuple):
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A message the pipeline could not use; ``ops.dead_letter`` row (DESIGN.md 4.5)."""
+    """A message the pipeline could not use; ``ops.dead_letter`` row (docs/contracts.md#dead-letters)."""
 
     pipeline: str
     received_at: datetime
@@ -130,7 +130,7 @@ def replay_ranges(path: str, bytes_per_range: int = 16 << 20) -> list[tuple[str,
 
 
 class _ReplayLine(msgspec.Struct):
-    """One replay line (DESIGN.md 4.4); msgspec decodes ``data`` from base64 on the way.
+    """One replay line (docs/contracts.md#replay-files); msgspec decodes ``data`` from base64 on the way.
 
     ``message_id`` and ``publish_time`` are required: Pub/Sub gives every message both, and
     the lateness and clock rules are judged on the publish time. ``attributes`` may be left

@@ -6,7 +6,7 @@
     python -m pipelines.streaming.replay_dead_letters --pipeline machine_issues --where "..." \\
         --warehouse bigquery://minera-prod --topic projects/minera-prod/topics/machine-issues
 
-Each selected row becomes its message again, from its columns alone (DESIGN.md 4.5): the payload
+Each selected row becomes its message again, from its columns alone (docs/contracts.md#dead-letters): the payload
 byte for byte, the attributes, the message id and the publish time. Locally the messages are a
 replay file that the pipeline (``pipelines.streaming.<pipeline>``) runs at once, into the same
 warehouse (other arguments, e.g. ``--lake_location``, go to it); on Google Cloud they are
@@ -131,7 +131,7 @@ class Letter:
         return self.message_id is None and set(REPLAY_LINE_ATTRIBUTES) <= set(self.attribute_map)
 
     def replay_line(self) -> bytes:
-        """The message as a replay line (DESIGN.md 4.4): what was received, rebuilt exactly.
+        """The message as a replay line (docs/contracts.md#replay-files): what was received, rebuilt exactly.
 
         A field that was missing stays missing, so the reader refuses the line as it did before.
         """

@@ -19,7 +19,7 @@ DEFAULT_SETTLE_SECONDS = 60.0
 
 
 class FileLoadOptions(PipelineOptions):
-    """Options of a file load (DESIGN.md 4.2): ``--input`` and where rejected files go."""
+    """Options of a file load (docs/contracts.md#batch-command-line): ``--input`` and where rejected files go."""
 
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
@@ -53,7 +53,8 @@ class FileSource:
 def refuse_bad_options(argv: list[str], opts: FileLoadOptions) -> None:
     """The checks the launcher makes before anything else: a secret in argv, a negative settle time."""
     if any(arg.startswith("--s3_secret_access_key") for arg in argv):
-        # DESIGN.md 4.2: secrets never travel in argv (a process list, a shell history, a Dataflow job)
+        # docs/contracts.md#batch-command-line: secrets never travel in argv (a process list, a shell
+        # history, a Dataflow job)
         raise ConfigError("--s3_secret_access_key puts a secret on the command line: set AWS_ACCESS_KEY_ID and "
                           "AWS_SECRET_ACCESS_KEY in the environment instead")
     if opts.settle_seconds < 0:

@@ -9,7 +9,7 @@ MODEL (
   )
 );
 
--- Machinery issues reported from the operators' mobile app (Pub/Sub topic machine-issues, DESIGN.md 4.3).
+-- Machinery issues reported from the operators' mobile app (Pub/Sub topic machine-issues, docs/contracts.md#pubsub-messages).
 -- Grain: one row per issue (key: issue_id), its current state, from its events in
 -- raw_mobile.machine_issue_events (one row per valid event the streaming pipeline wrote; invalid
 -- messages are in ops.dead_letter, not here).
