@@ -1,7 +1,8 @@
 """Cursor types and typed window bounds: a bound is parsed once, where it enters the platform.
 
 A table's cursor has a type the catalogue names (``cursor_type``): ``timestamp``, ``datetime``,
-``date``, ``integer`` or ``sap_date`` (SAP's DATS text, ``sources/sap.py``). A bound enters as
+``date``, ``integer`` or ``sap_date`` (SAP's DATS text, ``sources/sap.py``); each is a
+``cursors.CursorType``, data that says how its bounds are parsed, stored and compared. A bound enters as
 text in three places only -- ``--start``/``--end`` (:func:`parse_bound`), a stored watermark
 (:meth:`Bound.stored`) and the source's clock (:meth:`Bound.at`) -- and travels typed from there:
 compared as values, rendered by each dialect from its value. Its text (:attr:`Bound.text`) is
@@ -11,16 +12,18 @@ what ``ops.load_runs.window_start/window_end`` and ``ops.watermarks`` store and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from functools import total_ordering
 
+from pipelines import cursors
+from pipelines.cursors import CursorType
 from pipelines.errors import ConfigError, SourceError
 from pipelines.schema import Column
-from pipelines.sources import sap
+from pipelines.sources.sap import SAP_DATE
 
-#: catalogue name -> the warehouse type of a cursor column of that type
-CURSOR_TYPES = {"timestamp": "TIMESTAMP", "datetime": "DATETIME", "date": "DATE", "integer": "INT64",
-                "sap_date": "STRING"}
+#: every cursor type a catalogue can name: the generic ones, and a source family's own
+CURSOR_TYPES: dict[str, CursorType] = {kind.name: kind for kind in (
+    cursors.TIMESTAMP, cursors.DATETIME, cursors.DATE, cursors.INTEGER, SAP_DATE)}
 #: what a column's warehouse type is as a cursor, when the catalogue names no type (text needs one)
 COLUMN_CURSOR_TYPES = {"TIMESTAMP": "timestamp", "DATETIME": "datetime", "DATE": "date", "INT64": "integer"}
 
@@ -34,13 +37,13 @@ class Bound:
     value: datetime | date | int
 
     @property
+    def kind(self) -> CursorType:
+        return CURSOR_TYPES[self.cursor_type]
+
+    @property
     def text(self) -> str:
         """The stored and printed form, the same text every earlier run wrote."""
-        if self.cursor_type == "sap_date":
-            return sap.dats_text(self.value)
-        if self.cursor_type == "integer":
-            return str(self.value)
-        return self.value.isoformat()
+        return self.kind.write(self.value)
 
     def __str__(self) -> str:
         return self.text
@@ -51,25 +54,16 @@ class Bound:
     @classmethod
     def stored(cls, text: str, cursor_type: str) -> Bound:
         """A bound as a run stored it (``ops.watermarks``): read exactly, its text unchanged."""
-        if cursor_type == "sap_date":
-            return cls(cursor_type, sap.parse_dats(text))
-        if cursor_type == "integer":
-            return cls(cursor_type, int(text))
-        if cursor_type == "date":
-            return cls(cursor_type, date.fromisoformat(text))
-        return cls(cursor_type, datetime.fromisoformat(text))
+        return cls(cursor_type, CURSOR_TYPES[cursor_type].read(text))
 
     @classmethod
     def at(cls, cursor_type: str, clock: datetime) -> Bound:
         """The source's clock as a bound of a time cursor: a local date for dates, the wall-clock
         time for datetimes, the instant (in the clock's own zone) for timestamps."""
-        if cursor_type in ("sap_date", "date"):
-            return cls(cursor_type, clock.date())
-        if cursor_type == "datetime":
-            return cls(cursor_type, clock.replace(tzinfo=None))
-        if cursor_type == "timestamp":
-            return cls(cursor_type, clock)
-        raise ValueError(f"a {cursor_type} cursor has no clock")
+        kind = CURSOR_TYPES[cursor_type]
+        if kind.clock is None:
+            raise ValueError(f"a {cursor_type} cursor has no clock")
+        return cls(cursor_type, kind.clock(clock))
 
 
 def parse_bound(value: str, cursor_type: str, option: str = "window bound") -> Bound:
@@ -77,27 +71,11 @@ def parse_bound(value: str, cursor_type: str, option: str = "window bound") -> B
 
     A SAP date is given as 'YYYYMMDD' or as an ISO date. ``option`` names the value in the error.
     """
-    if cursor_type == "sap_date":
-        try:
-            return Bound(cursor_type, sap.parse_dats(value))
-        except ConfigError as exc:
-            raise ConfigError(f"bad {option} {value!r}: the cursor is an SAP date, expected YYYYMMDD") from exc
-    if cursor_type == "integer":
-        try:
-            return Bound(cursor_type, int(value))
-        except ValueError as exc:
-            raise ConfigError(f"bad {option} {value!r}: the cursor is an integer") from exc
+    kind = CURSOR_TYPES[cursor_type]
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(f"bad {option} {value!r}: expected an ISO 8601 date or timestamp") from exc
-    if cursor_type == "timestamp":
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return Bound(cursor_type, parsed.astimezone(timezone.utc))
-    if cursor_type == "date":
-        return Bound(cursor_type, parsed.date())
-    return Bound(cursor_type, parsed.replace(tzinfo=None))
+        return Bound(cursor_type, kind.parse(value))
+    except (ValueError, ConfigError) as exc:
+        raise ConfigError(f"bad {option} {value!r}: {kind.expected}") from exc
 
 
 def later(a: Bound | None, b: Bound | None) -> Bound | None:
@@ -121,11 +99,14 @@ def cursor_type_of(declared: str | None, column: Column, qualified: str) -> str:
     if declared is None:
         if column.type in COLUMN_CURSOR_TYPES:
             return COLUMN_CURSOR_TYPES[column.type]
-        if column.type == "STRING":
-            raise ConfigError(f"{where}: a text cursor must be declared `cursor_type: sap_date` in the catalogue")
+        declarable = [kind.name for kind in CURSOR_TYPES.values() if kind.column_type == column.type]
+        if declarable:
+            raise ConfigError(f"{where}: a text cursor must be declared `cursor_type: {' or '.join(declarable)}` "
+                              "in the catalogue")
         raise ConfigError(f"{where}: use a timestamp, date or integer column")
-    if CURSOR_TYPES[declared] != column.type:
+    kind = CURSOR_TYPES[declared]
+    if kind.column_type != column.type:
         raise ConfigError(f"{where}, not the catalogue's cursor_type {declared}")
-    if declared == "sap_date" and not sap.is_dats_column(column):
-        raise SourceError(f"{where}: a text cursor must be a SAP date (8 characters, YYYYMMDD)")
+    if not kind.fits(column):
+        raise SourceError(f"{where}: {kind.fit_rule}")
     return declared

@@ -10,12 +10,13 @@ from types import SimpleNamespace
 import pytest
 
 from pipelines.batch.loader import decide_window
-from pipelines.bounds import Bound, cursor_type_of, later, parse_bound
+from pipelines.bounds import CURSOR_TYPES, Bound, cursor_type_of, later, parse_bound
 from pipelines.catalogue import Catalogue, TableConfig
+from pipelines.cursors import first_value_sql
 from pipelines.errors import ConfigError, SourceError
-from pipelines.schema import Column, TableSchema
+from pipelines.schema import Column, TableSchema, quote_ident
 from pipelines.sources import sap
-from pipelines.sources.base import SourceTable
+from pipelines.sources.base import SourceTable, Window
 
 TRUCKS = SourceTable("public", "trucks", TableSchema((Column("id", "INT64"), Column("updated_at", "TIMESTAMP")),
                                                      ("id",)), ('"id"', '"updated_at"'), 10, 1)
@@ -153,3 +154,19 @@ def test_sap_dates_and_the_client_filter():
         sap.SapRules("1x").filters(Catalogue.load("erp"))
     with pytest.raises(ConfigError, match="catalogue batch.production names no client column to filter by"):
         sap.SapRules("100").filters(Catalogue.load("production"))
+
+
+def test_a_cursor_over_several_columns_takes_the_first_with_a_value_as_its_type_defines_one():
+    """Generic code asks the cursor type: SAP's empty dates come from SAP_DATE, not from a test of its name."""
+    assert first_value_sql(("updated_at",), quote_ident) == '"updated_at"'
+    assert first_value_sql(("updated_at", "created_at"), quote_ident) == 'COALESCE("updated_at", "created_at")'
+    timestamps = Window("updated_at", None, parse_bound("2026-11-20", "timestamp"), fallbacks=("created_at",))
+    assert timestamps.cursor_sql(quote_ident) == 'COALESCE("updated_at", "created_at")'
+    sap_dates = Window("AEDAT", None, parse_bound("20261120", "sap_date"), fallbacks=("ERDAT",))
+    assert sap_dates.cursor_sql(quote_ident) == sap.change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
+        """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END"""
+    assert CURSOR_TYPES["sap_date"] is sap.SAP_DATE and sap.SAP_DATE.empty_values == sap.EMPTY_DATES
+    assert {name: kind.column_type for name, kind in CURSOR_TYPES.items()} == {
+        "timestamp": "TIMESTAMP", "datetime": "DATETIME", "date": "DATE", "integer": "INT64", "sap_date": "STRING"}
+    with pytest.raises(ValueError):
+        first_value_sql((), quote_ident)

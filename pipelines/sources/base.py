@@ -12,9 +12,9 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from pipelines.bounds import COLUMN_CURSOR_TYPES, Bound
+from pipelines.bounds import COLUMN_CURSOR_TYPES, CURSOR_TYPES, Bound
+from pipelines.cursors import first_value_sql
 from pipelines.schema import TableSchema
-from pipelines.sources import sap
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Window:
     start: Bound | None
     end: Bound | None
     full_refresh: bool = False
-    # columns that count, in order, where ``column`` has no value (SAP: its empty date, sources/sap.py)
+    # columns that count, in order, where ``column`` has no value (a type's empty values: SAP's empty date)
     fallbacks: tuple[str, ...] = ()
     # every row has a place on the cursor's line (a REQUIRED column the pipeline computes, e.g. a
     # recomputed minute): the window is [start, end) alone, which lets BigQuery prune partitions
@@ -82,12 +82,12 @@ class Window:
         return bound.cursor_type if bound is not None else None
 
     def cursor_sql(self, quote) -> str:
-        """The cursor as SQL, with ``quote`` the dialect's identifier quoting: SAP change dates
-        through ``sap.change_date_sql``, other types the first column that is not NULL."""
+        """The cursor as SQL, with ``quote`` the dialect's identifier quoting: the first of its
+        columns that holds a value, as its type defines one (``CursorType.cursor_sql``)."""
         columns = (self.column, *self.fallbacks)
-        if self.cursor_type == "sap_date" or len(columns) == 1:
-            return sap.change_date_sql(columns, quote)
-        return f"COALESCE({', '.join(quote(c) for c in columns)})"
+        if self.cursor_type is None:
+            return first_value_sql(columns, quote)
+        return CURSOR_TYPES[self.cursor_type].cursor_sql(columns, quote)
 
     def covers_sql(self, cursor: str, column_type: str, bound: Callable[[str, Bound], str], true: str = "TRUE") -> str:
         """The rows this window reads, and so replaces: ``cursor`` in [start, end), or without a

@@ -21,6 +21,7 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from pipelines.cursors import CursorType
 from pipelines.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -53,21 +54,21 @@ def is_dats_column(column: Column) -> bool:
     return column.type == "STRING" and (length is None or length.group(1) == "8")
 
 
+#: SAP's DATS as a cursor type (the catalogue's ``cursor_type: sap_date``): the loader, the
+#: snapshots and the warehouses handle it through this, as any other type (``pipelines/cursors.py``)
+SAP_DATE = CursorType(
+    "sap_date", "STRING", parse_dats, "the cursor is an SAP date, expected YYYYMMDD", parse_dats, dats_text,
+    clock=lambda clock: clock.date(), empty_values=EMPTY_DATES, fits=is_dats_column,
+    fit_rule="a text cursor must be a SAP date (8 characters, YYYYMMDD)")
+
+
 def change_date_sql(columns: tuple[str, ...], quote) -> str:
     """A row's change date from SAP's date columns: the first that is not SAP's empty date.
 
     SAP writes '00000000' (or a blank) into a date it has not set, e.g. AEDAT of a record never
     changed; the next column (ERDAT, the creation date) counts then. One column is just itself.
-    Plain SQL that Oracle, PostgreSQL, DuckDB and BigQuery read alike, given their quoting.
     """
-    if not columns:
-        raise ValueError("a change date needs at least one column")
-    idents = [quote(c) for c in columns]
-    if len(idents) == 1:
-        return idents[0]
-    empty = ", ".join(f"'{d}'" for d in EMPTY_DATES)
-    whens = " ".join(f"WHEN {i} NOT IN ({empty}) THEN {i}" for i in idents[:-1])
-    return f"CASE {whens} ELSE {idents[-1]} END"  # a NULL falls through too
+    return SAP_DATE.cursor_sql(columns, quote)
 
 
 def dated_sql(window: Window, quote) -> str:

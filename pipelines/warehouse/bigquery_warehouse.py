@@ -33,7 +33,7 @@ from google.api_core.exceptions import GoogleAPIError, NotFound
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import bigquery
 
-from pipelines.bounds import CURSOR_TYPES, Bound
+from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, WarehouseError, one_line
 from pipelines.lake import LakeTable
 from pipelines.schema import (
@@ -289,7 +289,7 @@ def window_filter(request: LoadRequest) -> tuple[str, list[QueryParameter]]:
     params: list[QueryParameter] = []
 
     def bound(name: str, value: Bound) -> str:
-        if CURSOR_TYPES[value.cursor_type] != column.type:
+        if value.kind.column_type != column.type:
             raise ConfigError(f"{request.target}: bad window bound {value.text!r} ({value.cursor_type}) for "
                               f"{column.type} cursor {window.column!r}")
         params.append(bigquery.ScalarQueryParameter(name, column.type, _bound_value(column, value)))
