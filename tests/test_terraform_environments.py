@@ -22,6 +22,8 @@ import yaml
 from pipelines import templates
 from pipelines.schema import SCHEMAS_DIR, table_layouts
 
+pytestmark = pytest.mark.slow  # Terraform's offline tools (make tools)
+
 ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM = ROOT / "terraform"
 ENVIRONMENTS = ("dev", "prod")
