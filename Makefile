@@ -1,6 +1,7 @@
 # make demo  -- the platform end to end on the embedded local defaults
 # make test  -- lint and the test suite (two pytest workers)
-# make test-fast -- lint and the tests that need no PostgreSQL, Beam run or model build (half a minute)
+# make test-fast -- lint and the fast set: the tests not marked slow (pytest -m "not slow"; under a minute)
+# make test-slow -- only the slow tests: services, command lines, pipelines, Airflow, Terraform, the browser
 # make test-terraform -- Terraform: the offline harness, both environments (fmt, validate, plan, checkov), module docs
 # make tools -- the offline Terraform checks' tools, each in a venv of its own under .venv-tools/
 # make test-dags -- the Composer DAGs on real Airflow 3.3 and 2.11
@@ -13,7 +14,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo dashboard test test-fast test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
+.PHONY: demo dashboard test test-fast test-slow test-terraform tools airflow-venvs airflow-locks airflow test-dags lint bench stack-start stack-stop clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -92,13 +93,6 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
-#: types, schemas, the BigQuery requests, Oracle SQL, message validation, lineage, template specs,
-#: module READMEs: no services started (the Terraform plans: make test-terraform)
-FAST_TESTS := tests/test_types.py tests/test_avro_schema.py tests/test_bigquery_warehouse.py \
-	tests/test_oracle_source.py tests/test_streaming_validation.py tests/test_lineage.py \
-	tests/test_flex_templates.py tests/test_schema_layout.py tests/test_terraform_module_docs.py \
-	tests/test_dashboards_query.py tests/test_dashboards_render.py
-
 test: $(VENV)/.installed tools airflow-venvs $(CHROMIUM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
@@ -112,9 +106,15 @@ test-dags: $(VENV)/.installed airflow-venvs
 	$(PY) -m ruff check --select AIR composer_dags
 	$(PY) -m pytest -n 2 tests/test_composer_dags.py tests/test_local_airflow.py
 
+#: the fast set: every test not marked slow, i.e. that starts no service, subprocess or pipeline
+#: (tests/conftest.py marks the tests using a service's fixture; the rest carry @pytest.mark.slow)
 test-fast: $(VENV)/.installed
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(FAST_TESTS)
+	$(PY) -m pytest -n 2 -m "not slow"
+
+#: only the slow tests (make test runs both)
+test-slow: $(VENV)/.installed tools airflow-venvs $(CHROMIUM)
+	$(PY) -m pytest -n 2 -m slow
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -15,6 +15,38 @@ from pathlib import Path
 import psycopg
 import pytest
 
+# -- the test pyramid: ``pytest -m "not slow"`` is the fast set (make test-fast) ------------------------
+#
+# A test is slow when it starts something: a service (PostgreSQL, S3, the demo warehouse, Airflow,
+# Terraform's tools, a browser), a command-line subprocess, or an entry point's whole run (a load, a
+# replay, a model build). Tests that use a fixture of SERVICE_FIXTURES (directly or through another
+# fixture) are marked here, once; every other slow test says so itself: ``pytestmark =
+# pytest.mark.slow`` for a file, ``@pytest.mark.slow`` for a test. Everything else is a unit test
+# (a function, a composite transform on a small Beam pipeline, a rendered model) and stays well under
+# a second: a run names the unmarked tests that took longer than FAST_LIMIT_S.
+
+#: fixtures that start a service: every test using one is slow
+SERVICE_FIXTURES = frozenset({"pg_server", "demo_warehouse", "s3_server"})
+#: an unmarked test whose call takes longer than this is named at the end of the run
+FAST_LIMIT_S = 1.0
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Name the tests not marked slow that were not fast: mark them, or make them fast."""
+    late = sorted(((r.duration, r.nodeid) for r in terminalreporter.stats.get("passed", [])
+                   if r.when == "call" and "slow" not in r.keywords and r.duration > FAST_LIMIT_S), reverse=True)
+    if late:
+        terminalreporter.section(f"unmarked tests slower than {FAST_LIMIT_S:g} s: mark them slow or make them fast")
+        for duration, nodeid in late:
+            terminalreporter.write_line(f"{duration:6.2f}s {nodeid}")
+
+
 TEMPLATE_DB = "production_template"
 SEED_SCALE = 20_000
 _counter = itertools.count()

@@ -31,6 +31,8 @@ from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import check_dataflow
 from pipelines.transform.project import sqlmesh_config
 
+pytestmark = pytest.mark.slow  # Terraform's offline tools (make tools)
+
 COMMAND_MODULE = Path(__file__).resolve().parent.parent / "terraform" / "modules" / "batch-launchers" / "command"
 
 # What platform/batch.tf passes, with made-up names of the same shape.

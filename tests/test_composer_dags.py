@@ -31,6 +31,8 @@ from pipelines.models import argument_parser as models_argument_parser
 from pipelines.options import LakeOptions
 from pipelines.templates import template_parameters
 
+pytestmark = pytest.mark.slow  # Airflow, in venvs of its own (make airflow-venvs)
+
 AIRFLOWS = ("3", "2")
 LOCAL_PYTHON = "/opt/minera/python"  # local:PATH; need not exist to render
 

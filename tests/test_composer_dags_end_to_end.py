@@ -18,9 +18,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
+import pytest
 from airflow_support import PRODUCTION_TABLES, ROOT, airflow_environment, airflow_python
 
 from pipelines.catalogue import Catalogue
+
+pytestmark = pytest.mark.slow  # Airflow, in venvs of its own, runs the loaders
 
 SUCCESS = {"success", "DagRunState.SUCCESS", "TaskInstanceState.SUCCESS"}
 FAILED = {"failed", "DagRunState.FAILED", "TaskInstanceState.FAILED"}

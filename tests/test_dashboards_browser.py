@@ -27,6 +27,8 @@ from pipelines.dashboards.lookml import load_project
 from pipelines.dashboards.query import compile_element
 from pipelines.dashboards.render import format_value, json_value, plot_value
 
+pytestmark = pytest.mark.slow  # Chromium, and the dashboards' server
+
 REPO = Path(__file__).resolve().parents[1]
 PROJECTS = {"looker": REPO / "looker", "fixture": Path(__file__).parent / "dashboards_fixture" / "looker"}
 

@@ -81,6 +81,7 @@ def test_setup_py_packages_everything_a_worker_imports(tmp_path):
             "schemas/lake/sensor_readings.json", "schemas/ops/batch_days.json"} <= names
 
 
+@pytest.mark.slow
 def test_dataflow_runner_builds_a_valid_streaming_job(tmp_path, minera_home):
     """The speed layer on Dataflow: Pub/Sub in, BigQuery streaming inserts and an alerts topic out."""
     from pipelines.streaming import sensors
@@ -124,6 +125,7 @@ def test_dataflow_runner_builds_a_valid_streaming_job(tmp_path, minera_home):
     assert "duckdb" not in text and "appendtoduckdb" not in text
 
 
+@pytest.mark.slow
 def test_streaming_job_passes_the_id_attribute_to_dataflow(tmp_path, minera_home):
     """``--id_attribute`` becomes the Pub/Sub read's id attribute (Dataflow de-duplicates by it)."""
     from pipelines.streaming import sensors
@@ -169,6 +171,7 @@ def test_dataflow_runner_builds_a_valid_file_load_job(tmp_path, minera_home, big
 
 # -- a Dataflow run never falls back to the laptop's stack (issue 12, point 7) ------------------------
 
+@pytest.mark.slow
 def test_the_command_users_type_names_every_missing_dataflow_setting_before_anything_runs(tmp_path):
     """``python -m pipelines.batch.erp --runner DataflowRunner``: one line naming what is missing; no
     local stack started, no local warehouse or staging folder made."""
@@ -251,6 +254,7 @@ def fake_gcs(monkeypatch, objects: dict[str, int]) -> None:
     monkeypatch.setattr(FileSystems, "match", staticmethod(match))
 
 
+@pytest.mark.slow
 def test_dataflow_runner_builds_a_valid_recompute_job(tmp_path, minera_home, bigquery, monkeypatch, caplog):
     """The batch layer on Dataflow: the launcher lists the day's files in the gs:// lake, the workers
     read them; a dry run builds the job and writes no row."""

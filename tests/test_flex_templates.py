@@ -302,6 +302,7 @@ def test_workers_with_the_image_do_not_reinstall_the_package():
     assert without.get_all_options()["setup_file"] == str(ROOT / "setup.py")
 
 
+@pytest.mark.slow
 def test_a_streaming_template_launch_builds_a_streaming_job_without_the_streaming_flag(tmp_path, minera_home):
     """The launcher cannot pass Beam's --streaming: a subscription makes the job a streaming one."""
     from pipelines.streaming import machine_issues

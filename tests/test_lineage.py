@@ -11,6 +11,8 @@ from pipelines.errors import ConfigError
 from pipelines.models import discover
 from pipelines.transform.lineage import run_lineage
 
+pytestmark = pytest.mark.slow  # traces the whole SQLMesh project
+
 PRODUCER = "https://github.com/minera/data-platform/pipelines/transform/lineage.py"
 
 

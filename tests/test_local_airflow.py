@@ -25,6 +25,8 @@ from airflow_support import ROOT, TOOLS, airflow_python, interval_with_rows, war
 
 from pipelines.local.airflow import LOGIN_LINE, PID_FILE, READY_LINE, AirflowApi, run_path
 
+pytestmark = pytest.mark.slow  # a local Airflow, through its REST API
+
 DAG = "production_load_hourly"
 READY_SECONDS = 900  # the entry point's own deadline; the test waits a little longer
 RUN_SECONDS = 600

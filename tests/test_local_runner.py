@@ -18,6 +18,7 @@ from pathlib import Path
 import apache_beam as beam
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 from apache_beam import coders
 from apache_beam.coders import coder_impl
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -59,6 +60,7 @@ class SlowBytesCoder(coders.Coder):
 coders.registry.register_coder(SlowBytes, SlowBytesCoder)
 
 
+@pytest.mark.slow
 def test_an_element_encoded_across_a_flush_period_reaches_group_by_key_whole():
     options = PipelineOptions([])
     apply_runner_defaults(options, [])  # what every entry point does: the local runner, 2+ threads
@@ -85,6 +87,7 @@ def test_direct_and_fnapi_runner_names_mean_the_local_runner():
         assert options.get_all_options()["direct_running_mode"] == "multi_threading"
 
 
+@pytest.mark.slow
 def test_with_every_core_busy_the_sensor_replay_loads_every_reading(tmp_path):
     """The command of issue 12 point 1, while as many CPU-bound processes as cores run beside it."""
     from pipelines.simulate.sensors import write_replay

@@ -390,6 +390,7 @@ def test_mtbf_and_mttr_per_class_count_every_machine(mine):
     assert october["SHOVEL"] == [2, 2 * OCTOBER_H, 0, 0, 0.0, 0.0, None, None, 0, 0.0, None]
 
 
+@pytest.mark.slow
 def test_the_models_run_the_same_sql_on_bigquery(rendering):
     for name in ("machines", "equipment_availability", "machine_failures", "equipment_reliability",
                  "equipment_reliability_by_class"):

@@ -22,6 +22,8 @@ from pipelines.simulate.sensors import iso_ms, replay_line
 from pipelines.streaming import machine_issues
 from pipelines.transform.build import ChecksFailed
 
+pytestmark = pytest.mark.slow  # builds the models in DuckDB
+
 # midnight UTC starting the days of the hand-made issues
 D20 = datetime(2026, 11, 20, tzinfo=timezone.utc)
 BUCKETS = [("0-4h", 0, 4), ("4-24h", 4, 24), ("1-3d", 24, 72), ("3-7d", 72, 168), ("7-30d", 168, 720),

@@ -33,6 +33,8 @@ from pipelines.warehouse import open_warehouse
 from pipelines.warehouse.duckdb_warehouse import create_table_sql
 from pipelines.warehouse.runs import record_outcome
 
+pytestmark = pytest.mark.slow  # loads and builds the models
+
 PLATFORM_MODELS = ["marts.pipeline_runs", "marts.source_freshness", "marts.source_health_daily"]
 FAILED_RUN, EARLIER_FAILURE = "run-that-failed", "run-that-failed-earlier"
 _templates: dict[str, Path] = {}

@@ -183,6 +183,7 @@ def test_crusher_throughput_holds_each_reading_until_the_next_for_at_most_an_hou
         4800.0, 3500.0, 2625.0, 1)
 
 
+@pytest.mark.slow
 def test_the_models_run_the_same_sql_on_bigquery(rendering):
     for name in MARTS:
         query = rendering.render(f"marts.{name}", start="2026-11-20", end="2026-11-20")

@@ -24,6 +24,8 @@ from pipelines.streaming.alerts import load_curve, ppv_limit
 from pipelines.transform.build import ChecksFailed, build
 from pipelines.transform.project import close_context, open_context
 
+pytestmark = pytest.mark.slow  # builds the models in DuckDB, replays
+
 UTC = timezone.utc
 MARTS = ("marts.vibration_by_zone_day", "marts.sensor_health_by_day")
 

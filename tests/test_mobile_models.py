@@ -23,6 +23,8 @@ from pipelines.models import apply_models, discover
 from pipelines.schema import load_schema_file
 from pipelines.warehouse.duckdb_warehouse import create_table_sql
 
+pytestmark = pytest.mark.slow  # builds the models in DuckDB
+
 MODEL = "stg_mobile__machine_issues"
 VIEW = f"staging.{MODEL}"
 RAW = "raw_mobile.machine_issue_events"

@@ -65,6 +65,7 @@ def failed_build(url: str) -> tuple[str, list[str]]:
     return message, message.split("; not built: ")[1].split(", ")
 
 
+@pytest.mark.slow
 def test_every_staging_model_checks_its_key_on_each_build():
     rendering = offline_context("minera-prod")
     staging = [m.qualified for m in discover() if m.qualified.startswith("staging.")]

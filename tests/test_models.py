@@ -57,12 +57,6 @@ def test_staging_models_give_the_current_rows_of_every_table(production_url, war
         ("shift_id",), ("shift_date",)]
 
 
-@pytest.fixture(scope="module")
-def rendering():
-    """The project rendered offline for BigQuery project minera-prod (no credentials, no warehouse)."""
-    return offline_context("minera-prod")
-
-
 @pytest.mark.parametrize("model", [m.qualified for m in discover()])
 def test_every_model_renders_for_duckdb_and_bigquery(rendering, model):
     query = rendering.render(model)
@@ -77,6 +71,7 @@ def test_bigquery_sql_qualifies_datasets_with_the_project(rendering):
             "`minera-prod`.`staging`.`stg_production__shifts` AS `s` ON `l`.`shift_id` = `s`.`shift_id`") in statement
 
 
+@pytest.mark.slow
 def test_a_broken_model_names_its_file(tmp_path, warehouse_url):
     folder = tmp_path / "sql" / "models" / "staging" / "production"
     folder.mkdir(parents=True)
@@ -91,6 +86,7 @@ def test_a_broken_model_names_its_file(tmp_path, warehouse_url):
         apply_models(warehouse_url, select="nope", sql_dir=tmp_path / "sql")
 
 
+@pytest.mark.slow
 def test_the_project_loads_without_forking(warehouse_url, monkeypatch):
     """SQLMesh forks to load models (one process per core by default); a fork taken while a Beam run's
     threads in the same process hold a lock can hang for ever, so the project loads in this process."""

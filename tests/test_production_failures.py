@@ -468,6 +468,7 @@ def test_table_failing_at_commit_keeps_its_rows_and_watermark_while_others_load(
     assert warehouse_state(path)["watermarks"]["public.trucks"] > before["watermarks"]["public.trucks"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [130, 1])
 def test_an_entry_point_exits_with_its_status_and_its_output(status):
     """After an interrupt, at once: a runner thread may still be inside a slow source read (the

@@ -29,6 +29,8 @@ from pipelines.batch.files.quarantine import FilesRejected
 from pipelines.errors import ConfigError, PipelineError, SourceError
 from pipelines.simulate import rock_quality as lab
 
+pytestmark = pytest.mark.slow  # the file loader's runs
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = "raw_vendor.rock_quality_samples"
 

@@ -229,6 +229,7 @@ def test_partials_split_across_batches_add_up_to_the_same_minute_in_any_order():
 
 # -- the batch layer against the speed layer and DuckDB -------------------------------------------------
 
+@pytest.mark.slow
 def test_the_recomputed_day_is_what_the_speed_layer_computes_when_every_reading_is_on_time(mine, warehouse,
                                                                                            tmp_path):
     """Late readings arrived as a later pane file: the speed layer then wrote a second, partial row
@@ -261,6 +262,7 @@ def test_the_recomputed_day_is_what_the_speed_layer_computes_when_every_reading_
     assert per_key == {key: [row["reading_count"], row["max_ppv_mm_s"]] for key, row in batch.items()}
 
 
+@pytest.mark.slow
 def test_every_metric_is_what_one_duckdb_query_over_the_same_files_gives(mine, warehouse, tmp_path):
     recompute(mine.split_lake, warehouse, tmp_path)
     con = duckdb.connect(str(warehouse))
@@ -271,6 +273,7 @@ def test_every_metric_is_what_one_duckdb_query_over_the_same_files_gives(mine, w
     assert_same_metrics(metric_rows(warehouse, "batch.sensor_minute_metrics"), metric_rows(warehouse, "reference"))
 
 
+@pytest.mark.slow
 def test_a_rerun_gives_the_same_rows_and_one_record_of_the_day(mine, warehouse, tmp_path):
     first = recompute(mine.split_lake, warehouse, tmp_path, DAY, "--run_id", "run-1")
     rows = without_computed_at(metric_rows(warehouse, "batch.sensor_minute_metrics"))
@@ -292,6 +295,7 @@ def test_a_rerun_gives_the_same_rows_and_one_record_of_the_day(mine, warehouse, 
     assert columns == [r[0] for r in query(mine.whole_warehouse, "DESCRIBE speed.sensor_minute_metrics")]
 
 
+@pytest.mark.slow
 def test_a_day_recomputed_after_a_late_file_landed_counts_its_readings_once(mine, warehouse, tmp_path):
     lake = copy_lake(mine.on_time_lake, tmp_path)
     before = recompute(lake, warehouse, tmp_path)
@@ -308,6 +312,7 @@ def test_a_day_recomputed_after_a_late_file_landed_counts_its_readings_once(mine
     assert query(warehouse, "SELECT readings, lake_files FROM ops.batch_days") == [(after.readings, after.lake_files)]
 
 
+@pytest.mark.slow
 def test_the_watermark_is_the_end_of_the_last_day_closed_with_every_earlier_one(mine, warehouse, tmp_path):
     """The lake has DAY and NEXT: closing NEXT first leaves no watermark (DAY is open); closing DAY
     then covers both."""
@@ -337,6 +342,7 @@ def test_batch_watermark_counts_only_days_with_lake_files(lake_days, closed, exp
     assert batch_watermark(lake_days, closed) == expected
 
 
+@pytest.mark.slow
 def test_without_a_date_the_last_day_that_is_over_is_recomputed(mine, tmp_path, minera_home):
     """No arguments: the local lake and warehouse; of DAY and NEXT, the last that is over."""
     shutil.copytree(mine.split_lake, minera_home / "lake")
@@ -371,6 +377,7 @@ def recompute_cli(args: list[str], home: Path) -> subprocess.CompletedProcess:
                           env=cli_env(home), capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_missing_lake_or_a_day_without_files_is_one_line_and_replaces_nothing(mine, tmp_path):
     from test_production_failures import assert_one_line_error
 
@@ -426,6 +433,7 @@ def damage(lake: Path, kind: str) -> Path:
     ("wrong hour", "readings from 2026-11-22T22:55:00+00:00 to 2026-11-22T22:55:00+00:00 in the folder of "
                    "2026-11-22 23:00 UTC"),
 ])
+@pytest.mark.slow
 def test_a_bad_lake_file_fails_the_run_naming_it_and_the_day_stays_as_it_was(mine, warehouse, tmp_path, kind, says):
     lake = copy_lake(mine.split_lake, tmp_path)
     recompute(lake, warehouse, tmp_path, DAY, "--run_id", "good")
@@ -444,6 +452,7 @@ def test_a_bad_lake_file_fails_the_run_naming_it_and_the_day_stays_as_it_was(min
     assert f"{bad}: {says}" in runs[0][2]
 
 
+@pytest.mark.slow
 def test_a_day_not_over_is_refused(mine, warehouse, tmp_path):
     today = datetime.now(timezone.utc).date()
     with pytest.raises(ConfigError, match=f"--date {today} is not over"):
@@ -453,6 +462,7 @@ def test_a_day_not_over_is_refused(mine, warehouse, tmp_path):
     assert not warehouse.exists()
 
 
+@pytest.mark.slow
 def test_progress_and_one_summary_line_are_logged(mine, warehouse, tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(sensor_recompute, "PROGRESS_EVERY", 1000)
     with caplog.at_level("INFO", logger="pipelines.batch.sensor_recompute"):
@@ -468,6 +478,7 @@ def test_progress_and_one_summary_line_are_logged(mine, warehouse, tmp_path, cap
 
 # -- the lake as a table ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_lake_definition_is_what_the_speed_layer_writes(mine):
     lake = LakeTable.load("sensor_readings")
     (first,) = lake_files(mine.whole_lake)[:1]
@@ -483,6 +494,7 @@ def test_the_lake_definition_is_what_the_speed_layer_writes(mine):
     assert lake.days(str(mine.split_lake)) == [DAY, NEXT]
 
 
+@pytest.mark.slow
 def test_the_lake_view_reads_only_the_days_a_query_filters_on(mine, tmp_path):
     """Every file of NEXT made unreadable: a query on DAY still answers (DuckDB skips NEXT's folders
     by their dt=), while a query over the whole lake fails on them."""

@@ -37,6 +37,8 @@ from pipelines.streaming.sinks import WriteToWarehouse
 from pipelines.transform.build import build
 from pipelines.warehouse.duckdb_warehouse import create_table_sql
 
+pytestmark = pytest.mark.slow  # builds the models in DuckDB, replays
+
 UTC = timezone.utc
 DAY1 = date(2026, 11, 20)
 DAY2 = DAY1 + timedelta(days=1)

@@ -20,6 +20,8 @@ from pipelines.models import apply_models
 from pipelines.schema import load_schema_file
 from pipelines.warehouse.duckdb_warehouse import create_table_sql
 
+pytestmark = pytest.mark.slow  # builds the models in DuckDB
+
 NOON = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
 ALERT_COLUMNS = [c.name for c in load_schema_file("ops/alerts.json").columns]
 ISSUE_RULE = "streaming.machine_issues:critical_issue_opened:"

@@ -182,6 +182,7 @@ def test_logical_types_round_trip(tmp_path, version):
     assert any(r["analysed_at"].microsecond % 1000 for r in rows)
 
 
+@pytest.mark.slow
 def test_same_arguments_same_bytes_in_any_process(tmp_path):
     kinds = list(rq.BROKEN_KINDS)
     rq.generate(tmp_path / "a", files=3, samples=40, evolve=True, broken=kinds, seed=9)

@@ -29,6 +29,7 @@ def test_same_arguments_same_bytes(tmp_path):
     assert a.read_bytes() != c.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_realistic_mine(tmp_path):
     path, summary = write(tmp_path)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
@@ -60,6 +61,7 @@ def test_a_realistic_mine(tmp_path):
     assert len({line["message_id"] for line in lines}) == len(lines)
 
 
+@pytest.mark.slow
 def test_every_simulated_message_is_accounted_for(tmp_path):
     path, summary = write(tmp_path)
     warehouse = tmp_path / "w.duckdb"

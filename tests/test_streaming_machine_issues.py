@@ -20,6 +20,8 @@ import pytest
 from pipelines.errors import ConfigError
 from pipelines.streaming import machine_issues
 
+pytestmark = pytest.mark.slow  # the pipeline's runs
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 

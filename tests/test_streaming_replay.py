@@ -74,6 +74,7 @@ MI = "streaming.machine_issues"
 FIXED = "error LIKE '%lower-case uuid%' OR error LIKE '%fleet number%' OR STARTS_WITH(error, 'not a replay envelope')"
 
 
+@pytest.mark.slow
 def test_dead_letters_replayed_after_a_fix_land_once(tmp_path, warehouse_url, minera_home):
     line = json.dumps({"message_id": "line-7", "publish_time": iso(T0 + timedelta(seconds=9)),
                        "attributes": {"event_time": iso(T0)},
@@ -138,6 +139,7 @@ def test_a_message_refused_again_is_a_new_dead_letter_with_its_new_reason(wareho
     assert (second.selected, second.sent) == (1, 0)
 
 
+@pytest.mark.slow
 def test_sensor_dead_letters_replay_into_the_lake_with_the_pipeline_s_own_options(tmp_path, warehouse_url,
                                                                                    minera_home, monkeypatch):
     reading = json.dumps({"sensor_id": "VIB-N3-017", "zone": "north-pit-3", "event_time": iso(T0),
@@ -161,6 +163,7 @@ def test_sensor_dead_letters_replay_into_the_lake_with_the_pipeline_s_own_option
         {"sensor_id": "VIB-N3-017", "ppv_mm_s": 1250.0, "message_id": "s-1"}]
 
 
+@pytest.mark.slow
 def test_a_local_replay_that_failed_part_way_is_run_again_from_the_same_file(tmp_path, warehouse_url, minera_home):
     """Nothing is recorded until the pipeline succeeds; the rerun writes the same replay file, so the
     lake files (named by replay file, hour and pane) are replaced: each reading lands once."""
@@ -320,6 +323,7 @@ def test_a_bigquery_replay_needs_the_topic_and_a_local_one_refuses_it(tmp_path):
                topic="projects/p/topics/t")
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_bad_where_with_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pipelines.streaming.replay_dead_letters", "--pipeline",
                              "machine_issues", "--where", "message_id IN (SELECT 1)", "--warehouse",

@@ -80,6 +80,7 @@ def replay(tmp_path):
     return path, len(lines)
 
 
+@pytest.mark.slow
 def test_replay_lands_every_message_exactly_once(replay, tmp_path):
     path, total = replay
     lake, warehouse = tmp_path / "lake", tmp_path / "w.duckdb"
@@ -120,6 +121,7 @@ def test_replay_lands_every_message_exactly_once(replay, tmp_path):
     assert alerts == [("ppv_limit_curve", "VIB-N3-003", "north-pit-3", T0, 45.0, pytest.approx(24.25))]
 
 
+@pytest.mark.slow
 def test_a_replay_rerun_after_failing_midway_writes_each_reading_once(replay, tmp_path):
     """Lake files are named by replay file, hour and pane: a rerun replaces what it wrote before."""
     from pipelines.errors import PipelineError
@@ -304,6 +306,7 @@ def test_a_failed_warehouse_append_fails_the_bundle(tmp_path):
     fn.teardown()
 
 
+@pytest.mark.slow
 def test_one_bad_time_never_fails_a_run_and_the_edge_times_go_everywhere(tmp_path):
     """The year-0000 message of the issue crashed the lake writer after other files were written.
     It is a dead letter now; the first and last instants validation lets through (1000-01-01 and
@@ -348,6 +351,7 @@ def test_one_bad_time_never_fails_a_run_and_the_edge_times_go_everywhere(tmp_pat
         ("no-instant", None), ("year-0", None)]
 
 
+@pytest.mark.slow
 def test_replay_lines_need_an_id_a_publish_time_and_attributes_that_are_an_object(tmp_path):
     """A replay line stands for a Pub/Sub message, which always has an id and a publish time and
     whose attributes are a map: a line without them is a broken line of the file, kept whole."""

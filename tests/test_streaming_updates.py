@@ -279,6 +279,7 @@ def test_the_command_line_plans_and_dry_runs_without_sending(tmp_path, capsys, m
 
 # -- step names: what an update matches ----------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipeline", STREAMING)
 def test_step_names_are_explicit_stable_and_the_committed_ones(pipeline):
     names = deploy.step_names(pipeline)
@@ -304,6 +305,7 @@ def test_the_stateful_steps_have_names_an_update_can_match():
     assert learn.startswith("PpvAnomalies/RobustZScore/RunOneDetector/Score and Learn (RobustZScore:")
 
 
+@pytest.mark.slow
 def test_steps_json_is_what_the_graph_command_prints(capsys):
     assert deploy.main(["steps"]) == 0
     assert capsys.readouterr().out == deploy.STEPS_FILE.read_text()
@@ -317,6 +319,7 @@ def prod_jobs() -> dict[str, deploy.JobChange]:
     return deploy.job_changes(plan)
 
 
+@pytest.mark.slow
 def test_the_module_drains_waits_and_keeps_the_names(prod_jobs):
     assert set(prod_jobs) == set(STREAMING)
     for pipeline, change in prod_jobs.items():
@@ -327,6 +330,7 @@ def test_the_module_drains_waits_and_keeps_the_names(prod_jobs):
         assert "run_id" not in after["parameters"], pipeline
 
 
+@pytest.mark.slow
 def test_the_module_launches_with_values_the_launch_api_accepts(prod_jobs):
     """The request the provider builds from the module's values parses as the API's own message:
     an enum value the API does not have (e.g. Beam's THROUGHPUT_BASED) fails here, not at apply."""

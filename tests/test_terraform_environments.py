@@ -23,6 +23,8 @@ from pipelines import templates
 from pipelines.schema import SCHEMAS_DIR
 from pipelines.warehouse.layout import table_layouts
 
+pytestmark = pytest.mark.slow  # Terraform's offline tools (make tools)
+
 ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM = ROOT / "terraform"
 ENVIRONMENTS = ("dev", "prod")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import terraform_offline as tfo
 
+pytestmark = pytest.mark.slow  # Terraform's offline tools (make tools)
+
 FIXTURE = Path(__file__).parent / "terraform_fixtures" / "platform"
 
 

@@ -26,6 +26,8 @@ from pipelines.batch import rock_quality
 from pipelines.models import apply_models, discover
 from pipelines.simulate import rock_quality as lab
 
+pytestmark = pytest.mark.slow  # loads and builds the models
+
 MODEL = "stg_vendor__rock_quality_samples"
 VIEW = f"staging.{MODEL}"
 RAW = "raw_vendor.rock_quality_samples"
