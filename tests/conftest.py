@@ -22,13 +22,14 @@ import pytest
 # replay, a model build). Tests that use a fixture of SERVICE_FIXTURES (directly or through another
 # fixture) are marked here, once; every other slow test says so itself: ``pytestmark =
 # pytest.mark.slow`` for a file, ``@pytest.mark.slow`` for a test. Everything else is a unit test
-# (a function, a composite transform on a small Beam pipeline, a rendered model) and stays well under
-# a second: a run names the unmarked tests that took longer than FAST_LIMIT_S.
+# (a function, a composite transform on a small Beam pipeline, a rendered model): a function stays
+# well under a second, a small TestPipeline takes one or two; a run names the unmarked tests that
+# took longer than FAST_LIMIT_S.
 
 #: fixtures that start a service: every test using one is slow
 SERVICE_FIXTURES = frozenset({"pg_server", "demo_warehouse", "s3_server"})
 #: an unmarked test whose call takes longer than this is named at the end of the run
-FAST_LIMIT_S = 1.0
+FAST_LIMIT_S = 2.5
 
 
 def pytest_collection_modifyitems(items) -> None:
