@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from pipelines.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+#: a partition being read logs its rows and rows per second this often
+PROGRESS_EVERY_S = 5.0
 
 _HEX_PAIRS = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
 # (hex digit range, text range) of the 8-4-4-4-12 groups
@@ -79,3 +90,26 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
         _refuse_wrapped(array, field)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def conformed_batches(batches: Iterable[pa.RecordBatch], label: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """A partition's driver batches as its staged ``schema`` (:func:`conform`), every source's reader
+    the same way: empty batches skipped, a progress line (rows, rows per second) every
+    :data:`PROGRESS_EVERY_S`, and one empty batch for an empty partition, which still stages a file
+    so the launcher sees it done. A batch that cannot be conformed is a SourceError naming ``label``."""
+    rows, started, last_report = 0, time.monotonic(), time.monotonic()
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        try:
+            batch = conform(batch, schema)
+        except ValueError as exc:
+            raise SourceError(f"{label}: {exc}") from exc
+        rows += batch.num_rows
+        yield batch
+        now = time.monotonic()
+        if now - last_report >= PROGRESS_EVERY_S:
+            log.info("%s: %s rows read (%s rows/s)", label, f"{rows:,}", f"{rows / (now - started):,.0f}")
+            last_report = now
+    if rows == 0:
+        yield pa.RecordBatch.from_pylist([], schema=schema)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,12 +25,11 @@ from pipelines.bounds import Bound
 from pipelines.errors import ConfigError, SourceError, one_line
 from pipelines.schema import Column, TableSchema, decimal_column, quote_ident
 from pipelines.secrets import Credentials, redact
-from pipelines.sources.arrow import conform
+from pipelines.sources.arrow import conformed_batches
 from pipelines.sources.base import CURSOR_LIMITS, WITHOUT_CURSOR, Partition, RowFilter, SourceTable, Window
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY_S = 5.0
 
 # PostgreSQL type name -> (BigQuery type, SQL cast applied in the SELECT or "")
 _SCALARS: dict[str, tuple[str, str]] = {
@@ -462,23 +460,7 @@ class PostgresPartitionReader:
                 reader = cur.fetch_record_batch()
             except Exception as exc:  # noqa: BLE001
                 raise SourceError(f"reading {partition.label} failed: {one_line(exc)}") from exc
-            rows, started, last_report = 0, time.monotonic(), time.monotonic()
-            emitted = False
-            for batch in _stream(reader, partition):
-                rows += batch.num_rows
-                emitted = True
-                try:
-                    batch = conform(batch, partition.arrow_schema)
-                except ValueError as exc:
-                    raise SourceError(f"{partition.label}: {exc}") from exc
-                yield batch
-                now = time.monotonic()
-                if now - last_report >= PROGRESS_EVERY_S:
-                    log.info("%s: %s rows read (%s rows/s)", partition.label, f"{rows:,}",
-                             f"{rows / (now - started):,.0f}")
-                    last_report = now
-            if not emitted:  # an empty partition still stages a file, so the launcher sees it done
-                yield pa.RecordBatch.from_pylist([], schema=partition.arrow_schema)
+            yield from conformed_batches(_stream(reader, partition), partition.label, partition.arrow_schema)
             cur.execute("COMMIT")
             cur.close()
         finally:

@@ -3,21 +3,16 @@ Arrow batches as of the run's SCN."""
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Iterator
 
 import pyarrow as pa
 
 from pipelines.errors import SourceError
-from pipelines.sources.arrow import conform
+from pipelines.sources.arrow import conformed_batches
 from pipelines.sources.base import Partition
 from pipelines.sources.oracle.connection import OracleConnection
 from pipelines.sources.oracle.errors import read_error
 
-log = logging.getLogger(__name__)
-
-PROGRESS_EVERY_S = 5.0
 FETCH_ROWS = 20_000  # rows per Arrow batch fetched from Oracle
 
 
@@ -54,31 +49,13 @@ class OraclePartitionReader:
                               f"the reader is at SCN {self.scn}")
         if self._conn is None:
             self._conn = self.connection.connect()
-        rows, started, last_report = 0, time.monotonic(), time.monotonic()
-        emitted = False
         try:
             frames = self._conn.fetch_df_batches(statement=partition.sql, parameters=params,
                                                  size=self.fetch_rows, fetch_decimals=True)
-            for frame in frames:
-                for batch in pa.table(frame).to_batches():
-                    if batch.num_rows == 0:
-                        continue
-                    try:
-                        batch = conform(batch, partition.arrow_schema)
-                    except ValueError as exc:
-                        raise SourceError(f"{partition.label}: {exc}") from exc
-                    rows += batch.num_rows
-                    emitted = True
-                    yield batch
-                now = time.monotonic()
-                if now - last_report >= PROGRESS_EVERY_S:
-                    log.info("%s: %s rows read (%s rows/s)", partition.label, f"{rows:,}",
-                             f"{rows / (now - started):,.0f}")
-                    last_report = now
+            batches = (batch for frame in frames for batch in pa.table(frame).to_batches())
+            yield from conformed_batches(batches, partition.label, partition.arrow_schema)
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - oracledb.Error, or Arrow failing on a frame
             self._drop()  # the session may be dead; the next partition reconnects
             raise read_error(partition, self.scn, exc) from exc
-        if not emitted:  # an empty partition still stages a file, so the launcher sees it done
-            yield pa.RecordBatch.from_pylist([], schema=partition.arrow_schema)
