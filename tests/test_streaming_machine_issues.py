@@ -205,22 +205,23 @@ def test_a_warehouse_that_fails_midway_stops_the_run_with_one_line_and_a_rerun_r
     for n in range(30):
         replay.add(event(n, n, "HT-0042", "opened", "medium", T0 + timedelta(minutes=n)), T0 + timedelta(minutes=n))
     path = replay.write()
+
+    def exit_status_and_last_line(warehouse) -> tuple[int, str]:
+        result = subprocess.run([sys.executable, "-m", "pipelines.streaming.machine_issues", "--replay", path,
+                                 "--warehouse", f"duckdb://{warehouse}"], capture_output=True, text=True, cwd=ROOT,
+                                timeout=120)
+        return result.returncode, result.stderr.strip().splitlines()[-1]
+
     # a folder is refused before the run starts (the warehouse checks its URL when the graph is built)
     folder = tmp_path / "folder.duckdb"
     folder.mkdir()
-    result = subprocess.run([sys.executable, "-m", "pipelines.streaming.machine_issues", "--replay", path,
-                             "--warehouse", f"duckdb://{folder}"], capture_output=True, text=True, cwd=ROOT,
-                            timeout=120)
-    assert result.returncode == 2
-    last = result.stderr.strip().splitlines()[-1]
+    status, last = exit_status_and_last_line(folder)
+    assert status == 2
     assert last.startswith("error: ") and "folder.duckdb is a folder" in last and "Traceback" not in last
     broken = tmp_path / "broken.duckdb"
     broken.write_bytes(b"not a DuckDB database\n" * 512)  # opened only to append: every append fails
-    result = subprocess.run([sys.executable, "-m", "pipelines.streaming.machine_issues", "--replay", path,
-                             "--warehouse", f"duckdb://{broken}"], capture_output=True, text=True, cwd=ROOT,
-                            timeout=120)
-    assert result.returncode == 1
-    last = result.stderr.strip().splitlines()[-1]
+    status, last = exit_status_and_last_line(broken)
+    assert status == 1
     assert last.startswith("error: pipeline failed:") and "broken.duckdb" in last and "Traceback" not in last
     # a replay that stopped halfway is run again: raw may hold an event twice, staging reads it once
     run(path, warehouse_url, "--batch_size", "7")
