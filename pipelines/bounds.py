@@ -1,7 +1,7 @@
 """Cursor types and typed window bounds: a bound is parsed once, where it enters the platform.
 
 A table's cursor has a type the catalogue names (``cursor_type``): ``timestamp``, ``datetime``,
-``date``, ``integer`` or ``sap_date`` (SAP's DATS text, ``sources/sap.py``); each is a
+``date``, ``integer`` or ``sap_date`` (SAP's DATS text, ``sources/sap/``); each is a
 ``cursors.CursorType``, data that says how its bounds are parsed, stored and compared. A bound enters as
 text in three places only -- ``--start``/``--end`` (:func:`parse_bound`), a stored watermark
 (:meth:`Bound.stored`) and the source's clock (:meth:`Bound.at`) -- and travels typed from there:
@@ -19,7 +19,7 @@ from pipelines import cursors
 from pipelines.cursors import CursorType
 from pipelines.errors import ConfigError, SourceError
 from pipelines.schema import Column
-from pipelines.sources.sap import SAP_DATE
+from pipelines.sources.sap.dates import SAP_DATE
 
 #: every cursor type a catalogue can name: the generic ones, and a source family's own
 CURSOR_TYPES: dict[str, CursorType] = {kind.name: kind for kind in (

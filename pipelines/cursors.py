@@ -2,7 +2,7 @@
 
 A catalogue names a table's cursor type (``cursor_type``); :data:`pipelines.bounds.CURSOR_TYPES`
 lists them all: the four here, which any SQL source has, and a source family's own (SAP's dates,
-``sources/sap.py``). Generic code asks the type; it never tests a type's name.
+``sources/sap/``). Generic code asks the type; it never tests a type's name.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cursor types and typed window bounds (pipelines/bounds.py), and SAP's dates (sources/sap.py):
+"""Cursor types and typed window bounds (pipelines/bounds.py), and SAP's dates (sources/sap/):
 pure functions, no database and no process. The command line's side of a bad bound (exit status 2,
 one line, nothing loaded) is tests/test_production_failures.py's."""
 
@@ -15,8 +15,9 @@ from pipelines.catalogue import Catalogue, TableConfig
 from pipelines.cursors import first_value_sql
 from pipelines.errors import ConfigError, SourceError
 from pipelines.schema import Column, TableSchema, quote_ident
-from pipelines.sources import sap
 from pipelines.sources.base import SourceTable, Window
+from pipelines.sources.sap import dates as sap_dates
+from pipelines.sources.sap import rules as sap_rules
 
 TRUCKS = SourceTable("public", "trucks", TableSchema((Column("id", "INT64"), Column("updated_at", "TIMESTAMP")),
                                                      ("id",)), ('"id"', '"updated_at"'), 10, 1)
@@ -143,17 +144,17 @@ def test_catalogue_cursor_type_is_validated_on_load(tmp_path):
 
 
 def test_sap_dates_and_the_client_filter():
-    assert sap.parse_dats("20240229") == date(2024, 2, 29)
-    assert sap.dats_text(date(2026, 1, 5)) == "20260105"
+    assert sap_dates.parse_dats("20240229") == date(2024, 2, 29)
+    assert sap_dates.dats_text(date(2026, 1, 5)) == "20260105"
     with pytest.raises(ConfigError, match="bad SAP date '2026011'"):
-        sap.parse_dats("2026011")
-    assert sap.SapRules(None).filters(Catalogue.load("erp")) == ()
-    (only,) = sap.SapRules("100").filters(Catalogue.load("erp"))
+        sap_dates.parse_dats("2026011")
+    assert sap_rules.SapRules(None).filters(Catalogue.load("erp")) == ()
+    (only,) = sap_rules.SapRules("100").filters(Catalogue.load("erp"))
     assert (only.column, only.value, only.name) == ("MANDT", "100", "client")
     with pytest.raises(ConfigError, match="an SAP client is three digits"):
-        sap.SapRules("1x").filters(Catalogue.load("erp"))
+        sap_rules.SapRules("1x").filters(Catalogue.load("erp"))
     with pytest.raises(ConfigError, match="catalogue batch.production names no client column to filter by"):
-        sap.SapRules("100").filters(Catalogue.load("production"))
+        sap_rules.SapRules("100").filters(Catalogue.load("production"))
 
 
 def test_a_cursor_over_several_columns_takes_the_first_with_a_value_as_its_type_defines_one():
@@ -162,10 +163,10 @@ def test_a_cursor_over_several_columns_takes_the_first_with_a_value_as_its_type_
     assert first_value_sql(("updated_at", "created_at"), quote_ident) == 'COALESCE("updated_at", "created_at")'
     timestamps = Window("updated_at", None, parse_bound("2026-11-20", "timestamp"), fallbacks=("created_at",))
     assert timestamps.cursor_sql(quote_ident) == 'COALESCE("updated_at", "created_at")'
-    sap_dates = Window("AEDAT", None, parse_bound("20261120", "sap_date"), fallbacks=("ERDAT",))
-    assert sap_dates.cursor_sql(quote_ident) == sap.change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
+    change_dates = Window("AEDAT", None, parse_bound("20261120", "sap_date"), fallbacks=("ERDAT",))
+    assert change_dates.cursor_sql(quote_ident) == sap_rules.change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
         """CASE WHEN "AEDAT" NOT IN ('00000000', ' ') THEN "AEDAT" ELSE "ERDAT" END"""
-    assert CURSOR_TYPES["sap_date"] is sap.SAP_DATE and sap.SAP_DATE.empty_values == sap.EMPTY_DATES
+    assert CURSOR_TYPES["sap_date"] is sap_dates.SAP_DATE and sap_dates.SAP_DATE.empty_values == sap_dates.EMPTY_DATES
     assert {name: kind.column_type for name, kind in CURSOR_TYPES.items()} == {
         "timestamp": "TIMESTAMP", "datetime": "DATETIME", "date": "DATE", "integer": "INT64", "sap_date": "STRING"}
     with pytest.raises(ValueError):

@@ -192,7 +192,7 @@ def test_catalog_queries_bind_owner_and_table_name():
 
 def test_change_date_over_sap_dates():
     from pipelines.schema import quote_ident
-    from pipelines.sources.sap import change_date_sql
+    from pipelines.sources.sap.rules import change_date_sql
 
     assert change_date_sql(("AEDAT",), quote_ident) == '"AEDAT"'
     assert change_date_sql(("AEDAT", "ERDAT"), quote_ident) == \
@@ -326,7 +326,7 @@ def test_rowid_text_matches_oracles_extended_format():
 
 
 def test_client_filter_needs_a_client_column():
-    from pipelines.sources.sap import SapRules
+    from pipelines.sources.sap.rules import SapRules
 
     table = describe_table("SAPSR3", "T000X", [nvarchar("KEY", 3)], [], [], None)
     with pytest.raises(ConfigError, match=r"^--sap_client given but SAPSR3\.T000X has no MANDT column$"):
@@ -700,7 +700,7 @@ def test_reader_pickles_without_its_connection():
 
 
 def test_empty_and_no_date_probes_read_one_row_at_the_runs_scn():
-    from pipelines.sources.sap import has_dates
+    from pipelines.sources.sap.rules import has_dates
 
     probe = 'SELECT 1 FROM "SAPSR3"."MSEG" AS OF SCN :scn WHERE {} AND ROWNUM = 1'
     dated = probe.format(f"{CHANGED} NOT IN ('00000000', ' ')")

@@ -24,7 +24,7 @@ from pipelines.batch.loader import BatchSource, TableOutcome, run_batch_load
 from pipelines.errors import ConfigError, exit_process, main_guard
 from pipelines.options import BatchLoadOptions
 from pipelines.secrets import Credentials, reject_password_in_url
-from pipelines.sources.sap import SapRules
+from pipelines.sources.sap.rules import SapRules
 
 SAP_SCHEMA = "SAPSR3"
 
@@ -71,7 +71,7 @@ def local_source_url() -> str:
 
 
 def sap_rules(options: PipelineOptions) -> SapRules:
-    """SAP's part of the load (sources/sap.py): the --sap_client filter, change-date cursors."""
+    """SAP's part of the load (sources/sap/): the --sap_client filter, change-date cursors."""
     return SapRules(options.view_as(ErpOptions).sap_client)
 
 

@@ -78,7 +78,7 @@ class Snapshot(Protocol):
 
 
 class SourceRules(Protocol):
-    """What a family of source systems adds to the generic load (SAP's: ``sources/sap.py``)."""
+    """What a family of source systems adds to the generic load (SAP's: ``sources/sap/``)."""
 
     def filters(self, catalogue: Catalogue) -> tuple[RowFilter, ...]: ...  # checked before anything is read
 
@@ -159,7 +159,7 @@ class BatchSource:
     catalogue: str
     open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
     default_source_url: object  # callable() -> str, the local stack
-    rules: object = None  # callable(options) -> SourceRules (SAP's: sources/sap.py), or None
+    rules: object = None  # callable(options) -> SourceRules (SAP's: sources/sap/), or None
     tracks_deletes: bool = False  # keep <table>__deleted for every keyed table (staging reads it)
     default_schema: str = "public"  # what a bare --tables name belongs to (SAPSR3 for the ERP)
 

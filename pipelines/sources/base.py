@@ -35,7 +35,7 @@ class SourceTable:
 
 @dataclass(frozen=True)
 class RowFilter:
-    """Rows whose ``column`` equals ``value`` (SAP's client, ``sources/sap.py``); ``name`` labels
+    """Rows whose ``column`` equals ``value`` (SAP's client, ``sources/sap/``); ``name`` labels
     the value where a dialect binds it."""
 
     column: str

@@ -30,7 +30,7 @@ SAP specifics
     Tables live in ``SAPSR3``; names (``MSEG``, ``/MINE/SHIFT``) are kept exactly as Oracle
     has them and always double-quoted. SAP keeps its primary keys as unique indexes named
     ``<TABLE>~0`` rather than constraints: the key comes from a ``P`` constraint if there is
-    one, else from that index. A client filter (``"MANDT" = :client``, ``sources/sap.py``) reads one SAP client.
+    one, else from that index. A client filter (``"MANDT" = :client``, ``sources/sap/``) reads one SAP client.
     SAP's dates (``DATS``) are ``NVARCHAR2(8)`` text ``YYYYMMDD`` with ``'00000000'`` (or a
     blank) for "no date"; a change-date cursor over several such columns (``AEDAT``, then
     ``ERDAT``) takes the first one that holds a date (``sap.change_date_sql``).

@@ -1,65 +1,17 @@
-"""SAP in one place: DATS dates, change-date cursors with fallbacks, and the client filter.
-
-The ERP pipeline (``batch/erp.py``) plugs :class:`SapRules` into the generic loader; the loader,
-the snapshots and the warehouses know nothing of SAP beyond what this module hands them: a
-cursor type (``sap_date``), a cursor expression, a row filter and a check before planning.
-
-DATS
-    SAP keeps dates as 8 characters of text, ``'YYYYMMDD'``, with ``'00000000'`` (or a blank) for
-    "no date". A window bound over such a cursor is given as ``YYYYMMDD`` or an ISO date.
-Change dates
-    A cursor over several DATS columns (``AEDAT`` "changed on", then ``ERDAT`` "created on";
-    the catalogue's ``cursor: [AEDAT, ERDAT]``) takes the first that holds a date.
-Client
-    ``--sap_client 100`` reads one SAP client: rows whose client column (the catalogue's
-    ``client_column``, ``MANDT``) is ``'100'``.
-"""
+"""What the ERP adds to the generic batch load: change dates over several DATS columns, the
+client filter (``--sap_client``), and the check a table passes before it is planned."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from pipelines.cursors import CursorType
 from pipelines.errors import ConfigError
+from pipelines.sources.sap.dates import EMPTY_DATES, SAP_DATE
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
-    from pipelines.schema import Column
     from pipelines.sources.base import RowFilter, SourceTable, Window
-
-EMPTY_DATES = ("00000000", " ")
-
-
-def parse_dats(value: str) -> date:
-    """A SAP date given as ``YYYYMMDD`` or as an ISO date; a real date, or ConfigError."""
-    text = (value or "").strip().replace("Z", "+00:00")
-    try:
-        if len(text) == 8 and text.isdigit():
-            return datetime.strptime(text, "%Y%m%d").date()
-        return datetime.fromisoformat(text).date()
-    except ValueError as exc:
-        raise ConfigError(f"bad SAP date {value!r}: expected YYYYMMDD") from exc
-
-
-def dats_text(day: date) -> str:
-    """A date as SAP stores it: ``YYYYMMDD``."""
-    return day.strftime("%Y%m%d")
-
-
-def is_dats_column(column: Column) -> bool:
-    """Text of 8 characters (a declared length other than 8 cannot hold SAP dates)."""
-    length = re.search(r"\((\d+)\)$", column.source_type or "")
-    return column.type == "STRING" and (length is None or length.group(1) == "8")
-
-
-#: SAP's DATS as a cursor type (the catalogue's ``cursor_type: sap_date``): the loader, the
-#: snapshots and the warehouses handle it through this, as any other type (``pipelines/cursors.py``)
-SAP_DATE = CursorType(
-    "sap_date", "STRING", parse_dats, "the cursor is an SAP date, expected YYYYMMDD", parse_dats, dats_text,
-    clock=lambda clock: clock.date(), empty_values=EMPTY_DATES, fits=is_dats_column,
-    fit_rule="a text cursor must be a SAP date (8 characters, YYYYMMDD)")
 
 
 def change_date_sql(columns: tuple[str, ...], quote) -> str:
@@ -108,7 +60,7 @@ class SapRules:
         for row_filter in filters:
             if row_filter.column not in table.schema.names:
                 raise ConfigError(f"--sap_client given but {table.qualified} has no {row_filter.column} column")
-        if window.cursor_type == "sap_date" and not snapshot.is_empty(table) \
+        if window.cursor_type == SAP_DATE.name and not snapshot.is_empty(table) \
                 and not has_dates(snapshot, table, window):
             raise ConfigError(f"cursor {', '.join((window.column, *window.fallbacks))} of {table.qualified} holds "
                               "no date in any row (SAP's empty date '00000000' everywhere): choose another cursor "
