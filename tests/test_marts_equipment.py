@@ -25,7 +25,7 @@ from pipelines.local.fleet import FLEET
 from pipelines.schema import load_schema_file
 from pipelines.transform.build import ChecksFailed, build
 from pipelines.transform.project import close_context, open_context
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 
 UTC = timezone.utc
 LOCAL = timezone(timedelta(hours=-3))  # the mine's shifts: 07:00 and 19:00 local, UTC-3 in summer

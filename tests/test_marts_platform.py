@@ -30,7 +30,7 @@ from pipelines.simulate import rock_quality as lab
 from pipelines.transform.build import ChecksFailed
 from pipelines.transform.project import PROJECT_DIR, freshness_variables, load_checks
 from pipelines.warehouse import open_warehouse
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 from pipelines.warehouse.runs import record_outcome
 
 pytestmark = pytest.mark.slow  # loads and builds the models

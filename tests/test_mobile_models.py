@@ -21,7 +21,7 @@ import sqlglot
 
 from pipelines.models import apply_models, discover
 from pipelines.schema import load_schema_file
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 
 pytestmark = pytest.mark.slow  # builds the models in DuckDB
 

@@ -35,7 +35,7 @@ from pipelines.sensor_metrics import (
 )
 from pipelines.streaming.sinks import WriteToWarehouse
 from pipelines.transform.build import build
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 
 pytestmark = pytest.mark.slow  # builds the models in DuckDB, replays
 

@@ -18,7 +18,7 @@ from test_marts_issues import App, query, records
 
 from pipelines.models import apply_models
 from pipelines.schema import load_schema_file
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 
 pytestmark = pytest.mark.slow  # builds the models in DuckDB
 

@@ -30,7 +30,7 @@ from pipelines.streaming.alerts import ALERT_SCHEMA
 from pipelines.streaming.messages import DeadLetter
 from pipelines.streaming.sinks import PublishAlerts, WriteToWarehouse
 from pipelines.warehouse import layout, open_warehouse
-from pipelines.warehouse.streams import json_rows
+from pipelines.warehouse.bigquery_streams import json_rows
 
 WAREHOUSE = "bigquery://minera-prod"
 TABLES = {
@@ -82,7 +82,7 @@ def dead_letter() -> DeadLetter:
 
 def bigquery_write_config(warehouse: str, table: str, schema_file: str) -> dict:
     """What the warehouse ``warehouse`` gives Beam's ``WriteToBigQuery`` for ``table``."""
-    from pipelines.warehouse.streams import bigquery_write_config as config_of
+    from pipelines.warehouse.bigquery_streams import bigquery_write_config as config_of
 
     return config_of(open_warehouse(warehouse).project, table, schema_file)
 
@@ -264,7 +264,7 @@ def test_a_row_bigquery_refuses_is_counted_and_logged_and_the_rest_land(fake_big
     p = beam.Pipeline(options=local_options())
     _ = (p | beam.Create([metrics_table(["VIB-1", "VIB-BAD", "VIB-3"])], reshuffle=False)
          | WriteToWarehouse(WAREHOUSE, "speed.sensor_minute_metrics", "speed/sensor_minute_metrics.json"))
-    with caplog.at_level(logging.ERROR, logger="pipelines.warehouse.streams"):
+    with caplog.at_level(logging.ERROR, logger="pipelines.warehouse.bigquery_streams"):
         result = p.run()
         result.wait_until_finish()
 
@@ -272,7 +272,7 @@ def test_a_row_bigquery_refuses_is_counted_and_logged_and_the_rest_land(fake_big
     assert sum(call["refused"] for call in fake_bigquery.inserts) == 1  # not retried: 'invalid' is permanent
     landed = [row["sensor_id"] for call in fake_bigquery.inserts for row in call["rows"]]
     assert sorted(landed) == ["VIB-1", "VIB-3", "VIB-BAD"]  # one request; BigQuery kept the valid rows
-    (record,) = [r for r in caplog.records if r.name == "pipelines.warehouse.streams"]
+    (record,) = [r for r in caplog.records if r.name == "pipelines.warehouse.bigquery_streams"]
     text = record.getMessage()
     assert "minera-prod:speed.sensor_minute_metrics" in text
     assert "Cannot convert value to floating point" in text and "VIB-BAD" in text

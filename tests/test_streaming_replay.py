@@ -24,7 +24,7 @@ from pipelines.streaming import messages
 from pipelines.streaming.replay_dead_letters import Letter, replay, run, select_sql, where_condition
 from pipelines.warehouse import open_warehouse
 from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse, insert_ops_sql
-from pipelines.warehouse.duckdb_warehouse import create_table_sql
+from pipelines.warehouse.duckdb_tables import create_table_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)

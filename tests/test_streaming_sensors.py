@@ -294,7 +294,7 @@ def test_replay_ranges_read_every_line_once_and_keep_broken_lines(tmp_path):
 
 def test_a_failed_warehouse_append_fails_the_bundle(tmp_path):
     from pipelines.streaming.messages import DeadLetter
-    from pipelines.warehouse.streams import AppendToDuckDBFn
+    from pipelines.warehouse.duckdb_streams import AppendToDuckDBFn
 
     (tmp_path / "not-a-database.duckdb").mkdir()  # a folder where the database file should be
     fn = AppendToDuckDBFn(str(tmp_path / "not-a-database.duckdb"), "ops.dead_letter", "ops/dead_letter.json")

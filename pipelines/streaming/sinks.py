@@ -1,8 +1,8 @@
 """Where the speed layer's tables go: the warehouse's stream writer, and alerts to Pub/Sub.
 
 ``WriteToWarehouse`` is the one sink the streaming pipelines use for metrics, alerts and dead
-letters; the warehouse the URL opens writes them (``pipelines/warehouse/streams.py``: DuckDB
-locally, BigQuery's streaming inserts on Dataflow). Elements are Arrow tables or ``DeadLetter``
+letters; the warehouse the URL opens writes them (``Warehouse.write_stream``: DuckDB's
+locked append locally, BigQuery's streaming inserts on Dataflow). Elements are Arrow tables or ``DeadLetter``
 rows. ``PublishAlerts`` sends alert rows to a Pub/Sub topic as well.
 """
 
@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from pipelines.schema import TableSchema, load_schema_file
 from pipelines.streaming.alerts import severity_of
-from pipelines.warehouse.streams import json_rows
+from pipelines.warehouse.bigquery_streams import json_rows
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class WriteToWarehouse(beam.PTransform):
     ``schema_file`` is the table's schema under ``schemas/`` (e.g. ``ops/alerts.json``). The
     warehouse writes them (``Warehouse.write_stream``): ``duckdb://PATH`` appends locally,
     ``bigquery://PROJECT[?location=L]`` streams rows into ``PROJECT:dataset.name`` with Beam's
-    ``WriteToBigQuery`` (see ``warehouse.streams``). Only the URL is kept: the transform pickles.
+    ``WriteToBigQuery`` (see ``warehouse.bigquery_streams``). Only the URL is kept: the transform pickles.
     """
 
     def __init__(self, warehouse: str, table: str, schema_file: str):

@@ -13,24 +13,15 @@ SQLMesh variables.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from pipelines.errors import ConfigError
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
-STATE_URL_ENV = "MINERA_SQLMESH_STATE_URL"
-STATE_PASSWORD_ENV = "MINERA_SQLMESH_STATE_PASSWORD"
 #: BigQuery SQL, identifiers as written: SQLMesh would otherwise lower-case them, and SAP's columns
 #: (MANDT, EQUNR) are kept as stored
 DIALECT = "bigquery,normalization_strategy=case_sensitive"
-#: SQLMesh's parse of the models, shared by every local warehouse (the project may be read-only package
-#: data); entries are written atomically and keyed by file, so builds side by side can share it
-LOCAL_CACHE = Path.home() / ".cache" / "minera-sqlmesh"
 #: the earliest interval an incremental model builds (the simulated mine starts in 2026)
 START = "2000-01-01"
 
@@ -81,26 +72,6 @@ def cache_key() -> str:
     import sqlmesh
 
     return f"{sqlmesh.__version__}-{hashlib.sha256(f'{DIALECT}|{START}'.encode()).hexdigest()[:12]}"
-
-
-def state_connection(url: str | None):
-    """SQLMesh's state store in production: ``postgresql://user@host[:port]/database`` (Cloud SQL; a
-    Unix socket folder as ``?host=/path``), its password from ``MINERA_SQLMESH_STATE_PASSWORD``,
-    never from the URL (DESIGN 4.2)."""
-    if not url:
-        return None
-    from sqlmesh.core.config import PostgresConnectionConfig
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres") or not parts.username or not parts.path.strip("/"):
-        raise ConfigError(f"bad {STATE_URL_ENV} {url!r}: expected postgresql://USER@HOST[:PORT]/DATABASE "
-                          "or postgresql://USER@/DATABASE?host=/socket/folder")
-    if parts.password:
-        raise ConfigError(f"{STATE_URL_ENV} holds a password: put it in {STATE_PASSWORD_ENV} instead")
-    socket = parse_qs(parts.query).get("host", [None])[-1]
-    return PostgresConnectionConfig(host=socket or parts.hostname or "localhost", port=parts.port or 5432,
-                                    user=parts.username, password=os.environ.get(STATE_PASSWORD_ENV, ""),
-                                    database=parts.path.strip("/"))
 
 
 def open_context(warehouse_url: str, project_dir: Path = PROJECT_DIR, console=None):

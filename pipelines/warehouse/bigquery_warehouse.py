@@ -774,7 +774,7 @@ class BigQueryWarehouse(Warehouse):
 
         from sqlmesh.core.config import BigQueryConnectionConfig, GatewayConfig
 
-        from pipelines.transform.project import STATE_URL_ENV, state_connection
+        from pipelines.warehouse.model_state import STATE_URL_ENV, state_connection
 
         gateway = GatewayConfig(connection=BigQueryConnectionConfig(project=self.project, location=self.location),
                                 state_connection=state_connection(os.environ.get(STATE_URL_ENV)))
@@ -788,12 +788,12 @@ class BigQueryWarehouse(Warehouse):
         return {"namespace": "bigquery", "name": f"{self.project}.{table}"}
 
     def write_stream(self, rows, table: str, schema_file: str):
-        """Streaming inserts by Beam's ``WriteToBigQuery`` (``streams.bigquery_write_config``); the
-        rows BigQuery refuses are counted and logged (``streams.LogFailedRowsFn``)."""
+        """Streaming inserts by Beam's ``WriteToBigQuery`` (``bigquery_streams.bigquery_write_config``); the
+        rows BigQuery refuses are counted and logged (``bigquery_streams.LogFailedRowsFn``)."""
         import apache_beam as beam
         from apache_beam.io.gcp.bigquery import WriteToBigQuery
 
-        from pipelines.warehouse.streams import LogFailedRowsFn, bigquery_write_config, json_rows
+        from pipelines.warehouse.bigquery_streams import LogFailedRowsFn, bigquery_write_config, json_rows
 
         config = bigquery_write_config(self.project, table, schema_file)
         schema = load_schema_file(schema_file)

@@ -46,16 +46,12 @@ from pipelines.warehouse.base import (
     commit_steps,
     succeeded_run_row,
 )
+from pipelines.warehouse.duckdb_tables import add_missing_columns, create_table_sql
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 LOCK_POLL_S = 0.2
-
-
-def create_table_sql(target: str, schema: TableSchema) -> str:
-    cols = ", ".join(f"{quote_ident(c.name)} {duckdb_type(c)}" for c in schema.all_columns)
-    return f"CREATE TABLE IF NOT EXISTS {target} ({cols})"
 
 
 def _file_list(paths: tuple[str, ...]) -> str:
@@ -75,19 +71,6 @@ def deleted_keys_sql(target: str, deleted: str, key: tuple[str, ...], files: str
             f"SELECT {cols}, max({LOADED_AT}) AS last_loaded FROM {target} WHERE {scope} GROUP BY {cols}) r "
             f"WHERE NOT EXISTS (SELECT 1 FROM read_parquet({files}) x WHERE {same}) "
             f"AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)")
-
-
-def add_missing_columns(con, dataset: str, table: str, schema: TableSchema) -> None:
-    """Columns the table gained in its schema since it was made are added (older rows read NULL)."""
-    existing = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [dataset, table],
-    ).fetchall()}
-    for column in schema.all_columns:
-        if column.name not in existing:
-            log.info("%s.%s: new column %s %s", dataset, table, column.name, duckdb_type(column))
-            con.execute(f"ALTER TABLE {quote_ident(dataset)}.{quote_ident(table)} "
-                        f"ADD COLUMN {quote_ident(column.name)} {duckdb_type(column)}")
 
 
 def lake_view_sql(lake: LakeTable, location: str) -> str:
@@ -273,20 +256,20 @@ class DuckDBWarehouse(Warehouse):
 
     def sqlmesh_gateway(self, project_dir: Path) -> tuple[str, Any, Path]:
         """Its SQLMesh state in the same file; the session in UTC, so ``DATE(ts)`` is the UTC day as
-        on BigQuery; the model cache shared by every local warehouse (``project.LOCAL_CACHE``)."""
+        on BigQuery; the model cache shared by every local warehouse (``model_state.LOCAL_CACHE``)."""
         from sqlmesh.core.config import DuckDBConnectionConfig, GatewayConfig
 
-        from pipelines.transform.project import LOCAL_CACHE
+        from pipelines.warehouse.model_state import LOCAL_CACHE
 
         gateway = GatewayConfig(connection=DuckDBConnectionConfig(
             database=str(self.path), connector_config={"TimeZone": "UTC"}))
         return "local", gateway, LOCAL_CACHE
 
     def write_stream(self, rows, table: str, schema_file: str):
-        """Short locked appends, a transaction per bundle (``streams.AppendToDuckDBFn``)."""
+        """Short locked appends, a transaction per bundle (``duckdb_streams.AppendToDuckDBFn``)."""
         import apache_beam as beam
 
-        from pipelines.warehouse.streams import AppendToDuckDBFn
+        from pipelines.warehouse.duckdb_streams import AppendToDuckDBFn
 
         return rows | "AppendToDuckDB" >> beam.ParDo(AppendToDuckDBFn(str(self.path), table, schema_file))
 
