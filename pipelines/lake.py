@@ -8,7 +8,7 @@ the message spec the speed layer validates with). From it:
 
 - the speed layer's writer names its folders (``WriteHourlyParquetFn``);
 - locally, ``DuckDBWarehouse.define_lake_table`` makes the view ``batch.sensor_readings``;
-- on Google Cloud, ``bigquery_warehouse.lake_table_resource`` is the Hive-partitioned external
+- on Google Cloud, ``bigquery_requests.lake_table_resource`` is the Hive-partitioned external
   table; Terraform creates it from the same file, its columns from ``schemas/<dataset>/<table>.json``,
   which :meth:`LakeTable.bigquery_schema_text` renders (``python -m pipelines.lake`` rewrites it, a
   test keeps it equal) so that HCL need not know the message spec's envelope;

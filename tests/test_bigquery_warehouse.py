@@ -24,6 +24,7 @@ from pipelines.bounds import COLUMN_CURSOR_TYPES, parse_bound
 from pipelines.errors import ConfigError, WarehouseError
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
+from pipelines.warehouse import bigquery_requests as bqr
 from pipelines.warehouse import bigquery_warehouse as bqw
 from pipelines.warehouse import open_warehouse
 from pipelines.warehouse.base import FileLoad, LoadRequest, SnapshotLoad
@@ -262,7 +263,7 @@ SCRATCH_FIELDS = [
 
 
 def test_load_job_config_api_repr():
-    assert bqw.load_job_config(make_request()).to_api_repr() == {"load": {
+    assert bqr.load_job_config(make_request()).to_api_repr() == {"load": {
         "sourceFormat": "PARQUET",
         "writeDisposition": "WRITE_TRUNCATE",
         "createDisposition": "CREATE_IF_NEEDED",
@@ -276,9 +277,9 @@ def test_repeated_json_loads_as_repeated_string_and_is_parsed_per_element():
     schema = TableSchema((Column("id", "INT64"), Column("events", "JSON", "REPEATED")))
     request = make_request(schema=schema, partition_by=None, cluster_by=(), window=Window(None, None, None),
                            new_watermark=None)
-    fields = bqw.load_job_config(request).to_api_repr()["load"]["schema"]["fields"]
+    fields = bqr.load_job_config(request).to_api_repr()["load"]["schema"]["fields"]
     assert fields[1] == {"name": "events", "type": "STRING", "mode": "REPEATED"}
-    sql, _ = bqw.commit_script(request, PROJECT)
+    sql, _ = bqr.commit_script(request, PROJECT)
     assert ("SELECT `id`, ARRAY(SELECT PARSE_JSON(_e) FROM UNNEST(`events`) AS _e WITH OFFSET AS _o ORDER BY _o), "
             "@run_id, @loaded_at\n") in sql
 
@@ -286,17 +287,17 @@ def test_repeated_json_loads_as_repeated_string_and_is_parsed_per_element():
 def test_decimals_staged_as_text_are_cast_back():
     """A warehouse narrower than the decimal stages it as exact text; the commit casts it back."""
     wide = Column("grade_ppm", "BIGNUMERIC", precision=60, scale=20)
-    assert bqw.scratch_field(wide, max_decimal_precision=38) == {"name": "grade_ppm", "type": "STRING",
+    assert bqr.scratch_field(wide, max_decimal_precision=38) == {"name": "grade_ppm", "type": "STRING",
                                                                  "mode": "NULLABLE"}
-    assert bqw.insert_expression(wide, max_decimal_precision=38) == "CAST(`grade_ppm` AS BIGNUMERIC)"
-    assert bqw.insert_expression(wide) == "`grade_ppm`"
+    assert bqr.insert_expression(wide, max_decimal_precision=38) == "CAST(`grade_ppm` AS BIGNUMERIC)"
+    assert bqr.insert_expression(wide) == "`grade_ppm`"
 
 
 # -- the raw table -----------------------------------------------------------------------
 
 
 def test_raw_table_api_repr():
-    table = bqw.raw_table(make_request(), PROJECT).to_api_repr()
+    table = bqr.raw_table(make_request(), PROJECT).to_api_repr()
     assert table["tableReference"] == {"projectId": PROJECT, "datasetId": "raw_production", "tableId": "truck_loads"}
     fields = table["schema"]["fields"]
     assert fields[:7] == SCRATCH_FIELDS[:7]
@@ -309,10 +310,10 @@ def test_raw_table_api_repr():
 
 
 def test_raw_table_may_partition_by_load_time_and_skip_clustering():
-    table = bqw.raw_table(make_request(partition_by="_loaded_at", cluster_by=()), PROJECT).to_api_repr()
+    table = bqr.raw_table(make_request(partition_by="_loaded_at", cluster_by=()), PROJECT).to_api_repr()
     assert table["timePartitioning"] == {"type": "DAY", "field": "_loaded_at"}
     assert "clustering" not in table
-    plain = bqw.raw_table(make_request(partition_by=None, cluster_by=()), PROJECT).to_api_repr()
+    plain = bqr.raw_table(make_request(partition_by=None, cluster_by=()), PROJECT).to_api_repr()
     assert "timePartitioning" not in plain and "clustering" not in plain
 
 
@@ -324,7 +325,7 @@ def test_raw_table_may_partition_by_load_time_and_skip_clustering():
 ])
 def test_bad_partitioning_or_clustering_is_a_config_error(changes, words):
     with pytest.raises(ConfigError, match=re.escape(words)):
-        bqw.raw_table(make_request(**changes), PROJECT)
+        bqr.raw_table(make_request(**changes), PROJECT)
 
 
 # -- the commit script -------------------------------------------------------------------
@@ -398,7 +399,7 @@ def run_row_values(request: LoadRequest) -> dict:
 
 def test_commit_script_incremental_window():
     request = make_request()
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert sql == expected_script(covers("`updated_at`"))
     got = params_repr(params)
     assert list(got) == ["rows_read", "window_start", "window_end", "cursor_min", "cursor_max", "run_id",
@@ -431,7 +432,7 @@ def test_commit_script_incremental_window():
 
 def test_commit_script_full_refresh_replaces_everything():
     request = make_request(window=window("updated_at", None, "2026-11-22T10:10:00+00:00", full_refresh=True))
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert sql == expected_script("TRUE")
     names = [p.name for p in params]
     assert "window_start" not in names and "window_end" not in names
@@ -440,7 +441,7 @@ def test_commit_script_full_refresh_replaces_everything():
 
 def test_commit_script_first_load_has_no_lower_bound():
     request = make_request(window=window("updated_at", None, "2026-11-22T10:10:00+00:00"))
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert sql == expected_script(covers("`updated_at`", start=False))
     got = params_repr(params)
     assert "window_start" not in got
@@ -449,7 +450,7 @@ def test_commit_script_first_load_has_no_lower_bound():
 
 def test_commit_script_without_cursor_leaves_watermarks_alone():
     request = make_request(window=Window(None, None, None), new_watermark=None)
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert sql == expected_script("TRUE", watermark=False)
     assert "watermarks" not in sql
     assert [p.name for p in params] == ["rows_read", "run_id", "loaded_at", "runs"]
@@ -469,7 +470,7 @@ def test_commit_script_without_cursor_leaves_watermarks_alone():
 def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, values, limits):
     request = make_request(window=window(column.name, start, end, COLUMN_CURSOR_TYPES[column.type]),
                            new_watermark=end)
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert f"DELETE FROM {RAW} WHERE {covers(f'`{column.name}`', limits=bool(limits))};" in sql
     got = params_repr(params)
     assert (got["window_start"], got["window_end"]) == (
@@ -482,17 +483,17 @@ def test_window_bounds_are_typed_like_the_cursor(column, start, end, type_, valu
 
 
 def test_bound_values_are_python_values_of_the_cursor_type():
-    assert bqw._bound_value(Column("d", "DATE"), parse_bound("2026-11-21", "date")) == date(2026, 11, 21)
-    assert bqw._bound_value(Column("t", "TIMESTAMP"), parse_bound("2026-11-21T10:00:00", "timestamp")) == datetime(
+    assert bqr._bound_value(Column("d", "DATE"), parse_bound("2026-11-21", "date")) == date(2026, 11, 21)
+    assert bqr._bound_value(Column("t", "TIMESTAMP"), parse_bound("2026-11-21T10:00:00", "timestamp")) == datetime(
         2026, 11, 21, 10, tzinfo=timezone.utc)
-    assert bqw._bound_value(Column("i", "INT64"), parse_bound("42", "integer")) == 42
+    assert bqr._bound_value(Column("i", "INT64"), parse_bound("42", "integer")) == 42
 
 
 def test_reserved_and_mixed_case_cursor_is_quoted():
     schema = TableSchema((Column("order", "INT64"), Column("BenchLevel", "STRING")))
     request = make_request(schema=schema, window=window("order", "10", "20", "integer"), partition_by=None,
                            cluster_by=())
-    sql, _ = bqw.commit_script(request, PROJECT)
+    sql, _ = bqr.commit_script(request, PROJECT)
     assert f"DELETE FROM {RAW} WHERE {covers('`order`', limits=False)};" in sql
     assert f"INSERT INTO {RAW} (`order`, `BenchLevel`, `_run_id`, `_loaded_at`)\n" in sql
 
@@ -506,7 +507,7 @@ def test_reserved_and_mixed_case_cursor_is_quoted():
 def test_every_parameter_is_used_and_no_value_is_interpolated(window, watermark):
     request = make_request(window=window, new_watermark=watermark, run_id="r'; DROP TABLE x; --",
                            pipeline="batch.o'neil")
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     assert set(re.findall(r"@(\w+)", sql)) == {p.name for p in params}
     for value in ("DROP TABLE", "o'neil", "2026-11-22T10:10", "1234", "public.truck_loads"):
         assert value not in sql
@@ -516,20 +517,20 @@ def test_every_parameter_is_used_and_no_value_is_interpolated(window, watermark)
 def test_bad_window_bound_or_cursor_type_is_a_config_error():
     # a bound is parsed once, before any window reaches the warehouse
     with pytest.raises(ConfigError, match="bad window bound 'yesterday'"):
-        bqw.commit_script(make_request(window=window("updated_at", "yesterday", "2026-11-22")), PROJECT)
+        bqr.commit_script(make_request(window=window("updated_at", "yesterday", "2026-11-22")), PROJECT)
     with pytest.raises(ConfigError, match="cursor column 'payload_t' is NUMERIC"):
-        bqw.commit_script(make_request(window=window("payload_t", "1", "2", "integer")), PROJECT)
+        bqr.commit_script(make_request(window=window("payload_t", "1", "2", "integer")), PROJECT)
     # a text cursor is an SAP date: 'YYYYMMDD' or nothing
     with pytest.raises(ConfigError, match="bad window bound 'a': the cursor is an SAP date"):
-        bqw.commit_script(make_request(window=window("BenchLevel", "a", "20261122", "sap_date")), PROJECT)
+        bqr.commit_script(make_request(window=window("BenchLevel", "a", "20261122", "sap_date")), PROJECT)
     # and a bound of another type than the cursor column's never becomes a parameter
     with pytest.raises(ConfigError, match="bad window bound '20260101' \\(integer\\) for STRING cursor 'BenchLevel'"):
-        bqw.commit_script(make_request(window=window("BenchLevel", "20260101", "20261122", "integer")), PROJECT)
+        bqr.commit_script(make_request(window=window("BenchLevel", "20260101", "20261122", "integer")), PROJECT)
 
 
 def test_sap_change_date_window_replaces_by_the_same_expression_it_was_read_with():
     request = make_request(window=window("BenchLevel", "20260101", "20261122", "sap_date", fallbacks=("order",)))
-    condition, params = bqw.window_filter(request)
+    condition, params = bqr.window_filter(request)
     expression = "CASE WHEN `BenchLevel` NOT IN ('00000000', ' ') THEN `BenchLevel` ELSE `order` END"
     assert condition == covers(expression, limits=False)
     assert [(p.name, p.type_, p.value) for p in params] == [("window_start", "STRING", "20260101"),
@@ -548,18 +549,18 @@ def test_load_sends_one_load_job_and_one_commit_then_drops_the_scratch_table():
                               "load_table_from_uri", "update_table", "query", "delete_table"]
     calls = {c[0]: c[1:] for c in client.calls}
     assert calls["create_dataset"] == (f"{PROJECT}.raw_production", "EU", True)
-    assert calls["create_table"] == (bqw.raw_table(request, PROJECT).to_api_repr(), True)
+    assert calls["create_table"] == (bqr.raw_table(request, PROJECT).to_api_repr(), True)
     uris, destination, config, prefix = calls["load_table_from_uri"]
     assert uris == list(request.files)
     assert destination == f"{PROJECT}.raw_production.{SCRATCH}"
-    assert config == bqw.load_job_config(request).to_api_repr()
+    assert config == bqr.load_job_config(request).to_api_repr()
     assert prefix == "minera_load_raw_production_truck_loads_"
     table_id, fields, repr_ = calls["update_table"]
     assert (table_id, fields) == (destination, ["expires"])
     expires = datetime.fromtimestamp(int(repr_["expirationTime"]) / 1000, timezone.utc)
     assert timedelta(hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=1)
     sql, params, prefix = calls["query"]
-    want_sql, want_params = bqw.commit_script(request, PROJECT)
+    want_sql, want_params = bqr.commit_script(request, PROJECT)
     assert sql == want_sql and params == params_repr(want_params)
     assert prefix == "minera_commit_raw_production_truck_loads_"
     assert calls["delete_table"] == (destination, True)
@@ -568,7 +569,7 @@ def test_load_sends_one_load_job_and_one_commit_then_drops_the_scratch_table():
 
 def test_existing_dataset_and_table_are_not_created_again():
     request = make_request()
-    existing = bqw.raw_table(request, PROJECT)
+    existing = bqr.raw_table(request, PROJECT)
     client = FakeClient(datasets={f"{PROJECT}.raw_production"}, tables={_table_id(existing): existing})
     warehouse(client).load(request)
     assert client.names() == ["get_dataset", "get_table", "load_table_from_uri", "update_table", "query",
@@ -577,7 +578,7 @@ def test_existing_dataset_and_table_are_not_created_again():
 
 def test_schema_evolution_appends_new_columns_as_nullable():
     old_schema = TableSchema(SCHEMA.columns[:-1])  # before the source gained BenchLevel
-    old = bqw.raw_table(make_request(schema=old_schema, cluster_by=("load_id",)), PROJECT)
+    old = bqr.raw_table(make_request(schema=old_schema, cluster_by=("load_id",)), PROJECT)
     client = FakeClient(datasets={f"{PROJECT}.raw_production"}, tables={_table_id(old): old})
     warehouse(client).load(make_request())
     updates = [c for c in client.calls if c[0] == "update_table" and c[2] == ["schema"]]
@@ -594,7 +595,7 @@ def test_schema_evolution_appends_new_columns_as_nullable():
 def test_new_fields_ignore_case_and_never_add_required_columns():
     existing = [bigquery.SchemaField("LOAD_ID", "INT64")]
     schema = TableSchema((Column("load_id", "INT64"), Column("tags", "STRING", "REPEATED"))).with_load_metadata()
-    added = [f.to_api_repr() for f in bqw.new_fields(existing, schema)]
+    added = [f.to_api_repr() for f in bqr.new_fields(existing, schema)]
     assert added == [{"name": "tags", "type": "STRING", "mode": "REPEATED"},
                      {"name": "_run_id", "type": "STRING", "mode": "NULLABLE"},
                      {"name": "_loaded_at", "type": "TIMESTAMP", "mode": "NULLABLE"}]
@@ -779,7 +780,7 @@ def test_deletes_keep_a_deleted_table_and_record_the_raw_keys_the_source_lost():
                            window=window("AEDAT", "20260101", "20261122", "sap_date", fallbacks=("ERDAT",)),
                            partition_by=None, cluster_by=(), tracks_deletes=True, key_files=keys,
                            key_filter=(("MANDT", "100"),))
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     statements = sql.rstrip(";\n").split(";\n")
     deleted = f"`{PROJECT}`.`raw_erp`.`equi__deleted`"
     assert statements[0] == (f"CREATE TABLE IF NOT EXISTS {deleted} (`MANDT` STRING, `EQUNR` STRING, "
@@ -797,7 +798,7 @@ def test_deletes_keep_a_deleted_table_and_record_the_raw_keys_the_source_lost():
         f"  AND NOT EXISTS (SELECT 1 FROM {deleted} x WHERE {same} AND x._deleted_at > r.last_loaded)")
     assert params_repr(params)["key_filter_0"]["parameterValue"] == {"value": "100"}
     # without a key read, the table is still kept for staging; nothing is recorded
-    sql, _ = bqw.commit_script(dataclasses.replace(request, key_files=None, key_filter=()), PROJECT)
+    sql, _ = bqr.commit_script(dataclasses.replace(request, key_files=None, key_filter=()), PROJECT)
     assert sql.startswith(f"CREATE TABLE IF NOT EXISTS {deleted}") and "_source_keys" not in sql
 
 
@@ -839,7 +840,7 @@ def file_request(**changes) -> FileLoad:
 
 
 def test_commit_script_of_a_file_load_appends_and_records_its_files_once():
-    sql, params = bqw.commit_script(file_request(), PROJECT)
+    sql, params = bqr.commit_script(file_request(), PROJECT)
     raw = f"`{PROJECT}`.`raw_vendor`.`rock_quality_samples`"
     manifest = f"`{PROJECT}`.`ops`.`loaded_files`"
     statements = sql.split(";\n")
@@ -880,14 +881,14 @@ def test_schema_change_ddl_widens_and_relaxes_top_level_columns():
         SchemaChange("add", ("ag_g_t",), None, Column("ag_g_t", "NUMERIC", precision=9, scale=3)),
     )
     raw = f"`{PROJECT}`.`raw_vendor`.`rock_quality_samples`"
-    assert bqw.schema_change_ddl(file_request(schema_changes=changes), PROJECT) == [
+    assert bqr.schema_change_ddl(file_request(schema_changes=changes), PROJECT) == [
         f"ALTER TABLE {raw} ALTER COLUMN `mo_ppm` SET DATA TYPE NUMERIC(12, 1)",
         f"ALTER TABLE {raw} ALTER COLUMN `sample_id` DROP NOT NULL",
     ]
     nested = SchemaChange("widen", ("lab", "code"), Column("code", "INT64"), Column("code", "NUMERIC", precision=20,
                                                                                     scale=0))
     with pytest.raises(WarehouseError, match="cannot change the type or mode of lab.code inside a RECORD"):
-        bqw.schema_change_ddl(file_request(schema_changes=(nested,)), PROJECT)
+        bqr.schema_change_ddl(file_request(schema_changes=(nested,)), PROJECT)
 
 
 def test_file_load_grows_records_runs_ddl_then_loads_and_commits():
@@ -903,7 +904,7 @@ def test_file_load_grows_records_runs_ddl_then_loads_and_commits():
         LAB if c.name == "lab" else dataclasses.replace(c, precision=9) if c.name == "mo_ppm" else c
         for c in schema.columns))
     raw_id = f"{PROJECT}.raw_vendor.rock_quality_samples"
-    existing = bigquery.Table(raw_id, schema=bqw._fields(bqw.bigquery_schema_json(old.with_load_metadata())))
+    existing = bigquery.Table(raw_id, schema=bqr.schema_fields(bqw.bigquery_schema_json(old.with_load_metadata())))
     client = FakeClient(datasets={f"{PROJECT}.raw_vendor"}, tables={raw_id: existing})
     changes = (SchemaChange("add", ("lab", "city"), None, city),
                SchemaChange("widen", ("mo_ppm",), old.column("mo_ppm"), schema.column("mo_ppm")))
@@ -957,7 +958,7 @@ def test_loaded_files_reads_the_manifest_of_one_target():
 
 def test_commit_script_of_a_file_full_refresh_replaces_rows_and_manifest():
     request = file_request(full_refresh=True)  # replaces the rows (the window: everything) and the manifest
-    sql, params = bqw.commit_script(request, PROJECT)
+    sql, params = bqr.commit_script(request, PROJECT)
     statements = sql.split(";\n")
     assert statements[1] == (f"DELETE FROM `{PROJECT}`.`ops`.`loaded_files` WHERE `target_table` = @target_table")
     assert f"DELETE FROM `{PROJECT}`.`raw_vendor`.`rock_quality_samples` WHERE TRUE" in statements

@@ -523,7 +523,7 @@ def test_the_lake_view_reads_only_the_days_a_query_filters_on(mine, tmp_path):
 # -- BigQuery, by the exact requests ----------------------------------------------------------------
 
 def test_the_lake_on_bigquery_is_a_hive_partitioned_external_table_over_the_bucket():
-    from pipelines.warehouse.bigquery_warehouse import lake_table_resource
+    from pipelines.warehouse.bigquery_requests import lake_table_resource
 
     table = lake_table_resource(LakeTable.load("sensor_readings"), "gs://minera-lake/lake/", "minera-prod")
     fields = [{"name": n, "type": t, "mode": "NULLABLE"} for n, t in (
@@ -552,7 +552,8 @@ def test_the_lake_on_bigquery_is_a_hive_partitioned_external_table_over_the_buck
 def test_the_bigquery_lake_table_is_created_once_and_then_left_to_terraform():
     from test_bigquery_warehouse import FakeClient
 
-    from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse, lake_table_resource
+    from pipelines.warehouse.bigquery_requests import lake_table_resource
+    from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
 
     client = FakeClient(datasets={"minera-prod.batch"})
     warehouse = BigQueryWarehouse("minera-prod", "EU", client=client)
@@ -592,10 +593,10 @@ OPS = "`minera-prod`.`ops`"
 def test_a_recomputed_day_commits_in_one_bigquery_transaction_with_its_record_and_watermark():
     from test_bigquery_warehouse import MERGE_RUNS, PROJECT, params_repr, scalar
 
-    from pipelines.warehouse import bigquery_warehouse as bqw
+    from pipelines.warehouse import bigquery_requests as bqr
 
     request = recompute_request()
-    sql, params = bqw.commit_script(request, "minera-prod")
+    sql, params = bqr.commit_script(request, "minera-prod")
     raw = "`minera-prod`.`batch`.`sensor_minute_metrics`"
     stage = "`minera-prod`.`batch`.`_stage_sensor_minute_metrics_20261123T030000Z_a1b2c3`"
     days = ("`target_table`, `day`, `rows_loaded`, `readings`, `lake_files`, `run_id`, `recomputed_at`")
@@ -630,9 +631,9 @@ def test_a_recomputed_day_commits_in_one_bigquery_transaction_with_its_record_an
 
 
 def test_without_a_contiguous_closed_day_the_bigquery_commit_removes_the_watermark():
-    from pipelines.warehouse import bigquery_warehouse as bqw
+    from pipelines.warehouse import bigquery_requests as bqr
 
-    sql, params = bqw.commit_script(recompute_request(watermark=None), "minera-prod")
+    sql, params = bqr.commit_script(recompute_request(watermark=None), "minera-prod")
     assert sql.endswith(f"DELETE FROM {OPS}.`watermarks` WHERE `pipeline` = @pipeline AND `table_name` = @table_name;\n"
                         "COMMIT TRANSACTION;\n")
     assert "INSERT INTO `minera-prod`.`ops`.`watermarks`" not in sql

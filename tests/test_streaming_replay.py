@@ -23,7 +23,8 @@ from pipelines.schema import load_schema_file
 from pipelines.streaming import messages
 from pipelines.streaming.replay_dead_letters import Letter, replay, run, select_sql, where_condition
 from pipelines.warehouse import open_warehouse
-from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse, insert_ops_sql
+from pipelines.warehouse.bigquery_requests import insert_ops_sql
+from pipelines.warehouse.bigquery_warehouse import BigQueryWarehouse
 from pipelines.warehouse.duckdb_tables import create_table_sql
 
 ROOT = Path(__file__).resolve().parent.parent

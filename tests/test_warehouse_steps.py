@@ -15,7 +15,7 @@ from pipelines.bounds import parse_bound
 from pipelines.errors import WarehouseError
 from pipelines.schema import Column, TableSchema
 from pipelines.sources.base import Window
-from pipelines.warehouse import bigquery_warehouse as bqw
+from pipelines.warehouse import bigquery_requests as bqr
 from pipelines.warehouse.base import (
     COMMIT_STEPS,
     ClosedDay,
@@ -62,7 +62,7 @@ def test_duckdb_runs_the_same_steps_checking_the_rows_it_inserted_right_after_th
         assert sorted(duckdb_steps) == sorted(steps)
         assert duckdb_steps.index("check_rows_read") == duckdb_steps.index("insert_staged") + 1
         assert all(hasattr(DuckDBWarehouse, f"_{step}") for step in steps)
-        assert set(steps) <= set(bqw._STEPS)
+        assert set(steps) <= set(bqr._STEPS)
 
 
 def test_no_kind_carries_a_mode_flag_and_only_a_day_recompute_leaves_out_the_load_metadata():
@@ -93,7 +93,7 @@ def test_bigquerys_script_follows_the_step_list_of_each_kind():
     keys = ("gs://b/keys.parquet",)
     snapshot = SnapshotLoad(**common(), window=Window("at", ts("2026-11-21"), ts("2026-11-22")),
                             new_watermark="2026-11-22", tracks_deletes=True, key_files=keys)
-    sql, params = bqw.commit_script(snapshot, "minera-prod")
+    sql, params = bqr.commit_script(snapshot, "minera-prod")
     assert statement_kinds(sql) == ["CREATE TABLE", "LOAD DATA", "BEGIN TRANSACTION", "ASSERT (SELECT",
                                     "DELETE FROM", "INSERT INTO", "MERGE `minera-prod`.`ops`.`load_runs`",
                                     "MERGE `minera-prod`.`ops`.`watermarks`", "INSERT INTO", "COMMIT TRANSACTION"]
@@ -101,14 +101,14 @@ def test_bigquerys_script_follows_the_step_list_of_each_kind():
     assert [p.name for p in params] == ["rows_read", "window_start", "window_end", "cursor_min", "cursor_max",
                                         "run_id", "loaded_at", "runs", "pipeline", "table_name", "cursor_column",
                                         "new_watermark"]
-    sql, params = bqw.commit_script(FileLoad(**common(), loaded_files=({"content_sha256": "ab"},)), "minera-prod")
+    sql, params = bqr.commit_script(FileLoad(**common(), loaded_files=({"content_sha256": "ab"},)), "minera-prod")
     assert statement_kinds(sql) == ["BEGIN TRANSACTION", "ASSERT NOT", "ASSERT (SELECT", "INSERT INTO",
                                     "MERGE `minera-prod`.`ops`.`load_runs`", "INSERT INTO", "COMMIT TRANSACTION"]
     assert [p.name for p in params] == ["target_table", "content_hashes", "rows_read", "run_id", "loaded_at", "runs",
                                         "loaded_files"]
     day = DayRecompute(**common(), window=Window("at", ts("2026-11-21"), ts("2026-11-22"), every_row_placed=True),
                        closes_day=ClosedDay(date(2026, 11, 21), 10, 1, "2026-11-22T00:00:00+00:00"))
-    sql, params = bqw.commit_script(day, "minera-prod")
+    sql, params = bqr.commit_script(day, "minera-prod")
     assert statement_kinds(sql) == ["BEGIN TRANSACTION", "ASSERT (SELECT", "DELETE FROM", "INSERT INTO",
                                     "MERGE `minera-prod`.`ops`.`load_runs`", "DELETE FROM", "INSERT INTO",
                                     "DELETE FROM", "INSERT INTO", "COMMIT TRANSACTION"]
