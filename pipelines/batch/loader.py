@@ -76,6 +76,8 @@ class Snapshot(Protocol):
              rows_per_partition: int, max_partitions: int, multiple: int = 1, *,
              filters: tuple[RowFilter, ...] = ()) -> list[Partition]: ...
 
+    def reader(self): ...  # the workers' partition reader, bound to this snapshot
+
 
 class SourceRules(Protocol):
     """What a family of source systems adds to the generic load (SAP's: ``sources/sap/``)."""
@@ -84,8 +86,6 @@ class SourceRules(Protocol):
 
     def check_table(self, snapshot: Snapshot, table: SourceTable, window: Window,
                     filters: tuple[RowFilter, ...]) -> None: ...  # before a table is planned
-
-    def reader(self): ...
 
 
 @dataclass
@@ -159,7 +159,7 @@ class BatchSource:
     catalogue: str
     open_snapshot: object  # callable(url, opts) -> context manager yielding a Snapshot
     default_source_url: object  # callable() -> str, the local stack
-    rules: object = None  # callable(options) -> SourceRules (SAP's: sources/sap/), or None
+    rules: Callable[[PipelineOptions], SourceRules] | None = None  # SAP's: batch/erp.py sap_rules
     tracks_deletes: bool = False  # keep <table>__deleted for every keyed table (staging reads it)
     default_schema: str = "public"  # what a bare --tables name belongs to (SAPSR3 for the ERP)
 
