@@ -98,6 +98,12 @@ class SnapshotLoad(TableLoad):
     rows_without_cursor: int | None = None
 
 
+def keeps_deleted(request: TableLoad) -> bool:
+    """Whether the commit keeps ``<table>__deleted``: a snapshot load that tracks deletes, of a
+    table with a key (a keyless table has nothing to name a deleted row by)."""
+    return isinstance(request, SnapshotLoad) and request.tracks_deletes and bool(request.schema.primary_key)
+
+
 @dataclass(frozen=True, kw_only=True)
 class FileLoad(TableLoad):
     """Files landed by a vendor (raw_vendor): their rows are appended, never replaced, and each

@@ -44,6 +44,7 @@ from pipelines.warehouse.base import (
     SnapshotLoad,
     batch_day_row,
     commit_steps,
+    keeps_deleted,
     succeeded_run_row,
 )
 from pipelines.warehouse.layout import check_layout
@@ -402,14 +403,10 @@ class _Script:
         return table_sql(self.project, self.request.dataset, scratch_table_name(self.request))
 
 
-def _tracks_deletes(request: LoadRequest) -> bool:
-    return isinstance(request, SnapshotLoad) and request.tracks_deletes and bool(request.schema.primary_key)
-
-
 def _keep_deleted_table(script: _Script) -> None:
     """Before the transaction: ``<table>__deleted`` made, and the source's keys loaded (DDL and loads
     cannot run in a transaction)."""
-    if _tracks_deletes(script.request):
+    if keeps_deleted(script.request):
         script.before += deletes_sql(script.request, script.project)[0]
 
 
@@ -460,7 +457,7 @@ def _move_watermark(script: _Script) -> None:
 
 
 def _record_deletes(script: _Script) -> None:
-    if _tracks_deletes(script.request):
+    if keeps_deleted(script.request):
         _, during, params = deletes_sql(script.request, script.project)
         for statement in during:
             script.add(statement, *script.stamps())

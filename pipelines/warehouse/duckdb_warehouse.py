@@ -44,6 +44,7 @@ from pipelines.warehouse.base import (
     Warehouse,
     batch_day_row,
     commit_steps,
+    keeps_deleted,
     succeeded_run_row,
 )
 from pipelines.warehouse.duckdb_tables import add_missing_columns, create_table_sql
@@ -98,10 +99,6 @@ class _Commit:
         self.con, self.request = con, request
         self.target = f"{quote_ident(request.dataset)}.{quote_ident(request.table)}"
         self.inserted = 0
-
-
-def _tracks_deletes(request: LoadRequest) -> bool:
-    return isinstance(request, SnapshotLoad) and request.tracks_deletes and bool(request.schema.primary_key)
 
 
 def _deleted(request: SnapshotLoad) -> str:
@@ -320,7 +317,7 @@ class DuckDBWarehouse(Warehouse):
     @staticmethod
     def _keep_deleted_table(commit: _Commit) -> None:
         request = commit.request
-        if not _tracks_deletes(request):
+        if not keeps_deleted(request):
             return
         key = request.schema.primary_key
         cols = ", ".join(f"{quote_ident(k)} {duckdb_type(request.schema.column(k))}" for k in key)
@@ -387,7 +384,7 @@ class DuckDBWarehouse(Warehouse):
     def _record_deletes(commit: _Commit) -> None:
         """Given the source's keys, the raw keys it no longer has are added to ``<table>__deleted``."""
         request = commit.request
-        if not _tracks_deletes(request) or request.key_files is None:
+        if not keeps_deleted(request) or request.key_files is None:
             return
         files = _file_list(request.key_files)
         found = commit.con.execute(
